@@ -1,0 +1,3 @@
+module github.com/netman-go/netman/benchmarks
+
+go 1.24

@@ -1,0 +1,3 @@
+module github.com/netman-go/netman/examples
+
+go 1.24

@@ -1,0 +1,3 @@
+module github.com/netman-go/netman/netman
+
+go 1.24

@@ -1,0 +1,5 @@
+module github.com/netman-go/netman/netpoll
+
+go 1.24
+
+require golang.org/x/sys v0.41.0 // indirect

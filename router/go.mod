@@ -1,0 +1,3 @@
+module github.com/netman-go/netman/router
+
+go 1.24

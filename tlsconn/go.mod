@@ -1,0 +1,3 @@
+module github.com/netman-go/netman/tlsconn
+
+go 1.24

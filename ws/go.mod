@@ -1,0 +1,3 @@
+module github.com/netman-go/netman/ws
+
+go 1.24
