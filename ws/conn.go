@@ -1,0 +1,132 @@
+package ws
+
+import (
+	"io"
+	"sync"
+)
+
+// Read-side states, touched only by Feed.
+const (
+	readHandshake uint8 = iota
+	readOpen
+	readDone
+)
+
+// Write-side states, guarded by ServerConn.mu.
+const (
+	writeHandshake uint8 = iota
+	writeOpen
+	writeCloseSent
+)
+
+// Read-side flags.
+const (
+	flagFrame      uint8 = 1 << iota // inside the payload of a data frame
+	flagFin                          // the current data frame has FIN set
+	flagFragmented                   // a fragmented message is being reassembled
+	flagCompressed                   // the current message has RSV1 (permessage-deflate)
+)
+
+// ServerConn is the server side of one WebSocket connection as a codec: Feed decodes the bytes
+// that arrive, replies (101, HTTP errors, pongs, close frames) go to the io.Writer, events go to
+// the Server's Handler. Feed must be called from one goroutine at a time; the Write*, Ping and
+// Close methods are safe from any goroutine. An idle connection (no partial message) holds no
+// buffer: its size is that of the struct.
+type ServerConn struct {
+	srv       *Server
+	w         io.Writer
+	ctx       any
+	msg       []byte // message being reassembled; nil when idle
+	remaining int64  // payload bytes of the current data frame not yet received
+	scan      int32  // handshake: where to resume looking for the blank line; then: UTF-8-valid prefix of msg
+	mu        sync.Mutex
+	wstate    uint8 // guarded by mu
+	deflate   bool  // permessage-deflate negotiated; written under mu before wstate becomes writeOpen
+	winBits   uint8 // server_max_window_bits agreed (0: 15)
+	rstate    uint8
+	flags     uint8
+	op        OpCode // opcode of the message being reassembled
+	maskPos   uint8  // offset of the next payload byte in the frame, modulo 4
+	mask      [4]byte
+}
+
+// Context returns the value set with SetContext.
+func (c *ServerConn) Context() any { return c.ctx }
+
+// SetContext attaches an application value to the connection. Not synchronised: call it from
+// the Feed goroutine (e.g. in OnOpen) or guard it yourself.
+func (c *ServerConn) SetContext(v any) { c.ctx = v }
+
+// Feed decodes data, the bytes received so far that were not yet consumed, and returns how many
+// it consumed. Bytes not consumed (an incomplete upgrade request, frame header or control
+// frame) must be passed again, at the start of data, on the next call: this is the contract of
+// netpoll.Handler.OnData. Feed may modify the consumed part of data in place (unmasking).
+//
+// A non-nil error means the connection is over and the glue must close it (gracefully, so the
+// reply already written is flushed): a *HandshakeError after an HTTP error response, a
+// *CloseError wrapping ErrClosed after the close handshake, a *CloseError wrapping ErrProtocol,
+// ErrInvalidUTF8, ErrInvalidPayload or ErrMessageTooBig after this side sent its close frame,
+// or the error of the io.Writer.
+func (c *ServerConn) Feed(data []byte) (int, error) {
+	switch c.rstate {
+	case readHandshake:
+		n, err := c.feedHandshake(data)
+		if err != nil || c.rstate != readOpen {
+			return n, err
+		}
+		m, err := c.feedFrames(data[n:])
+		return n + m, err
+	case readOpen:
+		return c.feedFrames(data)
+	}
+	return 0, ErrClosed
+}
+
+func (c *ServerConn) feedHandshake(data []byte) (int, error) {
+	i := 0
+	if c.scan == 0 { // RFC 9112: ignore empty lines before the request line
+		for i < len(data) && (data[i] == '\r' || data[i] == '\n') {
+			i++
+		}
+	}
+	p := data[i:]
+	end, resume := findHeaderEnd(p, int(c.scan))
+	limit := c.srv.maxHeader
+	if end < 0 && len(p) <= limit {
+		c.scan = int32(resume)
+		return i, nil
+	}
+	c.scan = 0
+	c.rstate = readDone
+	if end < 0 || end > limit {
+		return len(data), c.rejectHandshake(reject(431, ErrHeaderTooLarge))
+	}
+	req, res, herr := c.srv.parseRequest(p[:end])
+	if herr != nil {
+		return i + end, c.rejectHandshake(herr)
+	}
+	resp := appendUpgradeResponse(make([]byte, 0, 256), req, &res)
+	c.mu.Lock()
+	c.deflate = req.Compressed
+	c.winBits = res.windowBits
+	_, err := c.w.Write(resp)
+	if err == nil {
+		c.wstate = writeOpen
+	}
+	c.mu.Unlock()
+	if err != nil {
+		return i + end, err
+	}
+	c.rstate = readOpen
+	c.srv.handler.OnOpen(c, req)
+	return i + end, nil
+}
+
+func (c *ServerConn) rejectHandshake(e *HandshakeError) error {
+	resp := appendErrorResponse(make([]byte, 0, 256), e)
+	c.mu.Lock()
+	_, _ = c.w.Write(resp) // the connection is closed next either way
+	c.wstate = writeCloseSent
+	c.mu.Unlock()
+	return e
+}

@@ -1,0 +1,59 @@
+package ws
+
+import (
+	"io"
+	"sync"
+)
+
+// Handler receives the events of the connections of a Server. Its methods run on the goroutine
+// that calls Feed (the connection's event loop) and must not block. A payload or request passed
+// to a method may alias internal buffers: payload is valid only until the method returns.
+type Handler interface {
+	// OnOpen is called once the 101 response has been written.
+	OnOpen(c *ServerConn, r *Request)
+	// OnMessage is called with each complete, validated message; op is OpText or OpBinary.
+	OnMessage(c *ServerConn, op OpCode, payload []byte)
+	// OnClose is called when the peer's close frame arrives, with its code (StatusNoStatusRcvd
+	// when it had none) and reason. It is not called when the connection is failed by this side
+	// or drops without a close frame: Feed's error tells the glue about those.
+	OnClose(c *ServerConn, code StatusCode, reason string)
+}
+
+// PongHandler may be implemented by a Handler to see pong frames (answers to Ping).
+type PongHandler interface {
+	OnPong(c *ServerConn, payload []byte)
+}
+
+// Server holds the configuration shared by all its connections. It is safe for concurrent use.
+type Server struct {
+	handler      Handler
+	pong         PongHandler
+	maxMessage   int64
+	maxHeader    int
+	checkOrigin  func(r *Request) bool
+	protocols    []string
+	deflate      bool
+	deflateOpts  DeflateOptions
+	flateWriters sync.Pool // *flateWriter at deflateOpts.Level
+}
+
+// NewServer returns a Server that reports events to h, configured by opts.
+func NewServer(h Handler, opts ...Option) *Server {
+	s := &Server{
+		handler:    h,
+		maxMessage: DefaultMaxMessageSize,
+		maxHeader:  DefaultMaxHeaderBytes,
+	}
+	s.pong, _ = h.(PongHandler)
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// NewConn returns the codec of a new connection whose outgoing bytes go to w. w must be safe
+// for concurrent use if messages are written from several goroutines, and each Write must be
+// all-or-nothing (as netpoll's *Conn is); the codec writes each frame or response with one Write.
+func (s *Server) NewConn(w io.Writer) *ServerConn {
+	return &ServerConn{srv: s, w: w}
+}

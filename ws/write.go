@@ -1,0 +1,162 @@
+package ws
+
+import (
+	"encoding/binary"
+	"sync"
+	"unicode/utf8"
+
+	gws "github.com/gobwas/ws"
+)
+
+// maxFrameHeader is the largest header of a server frame (servers never mask).
+const maxFrameHeader = 10
+
+// maxPooledBuffer bounds the frame buffers kept in bufPool, so one big message does not pin memory.
+const maxPooledBuffer = 64 << 10
+
+var bufPool sync.Pool // *[]byte
+
+func getBuffer(n int) *[]byte {
+	if n <= maxPooledBuffer {
+		if b, ok := bufPool.Get().(*[]byte); ok && cap(*b) >= n {
+			*b = (*b)[:0]
+			return b
+		}
+		b := make([]byte, 0, max(n, 512))
+		return &b
+	}
+	b := make([]byte, 0, n)
+	return &b
+}
+
+func putBuffer(b *[]byte) {
+	if cap(*b) <= maxPooledBuffer {
+		bufPool.Put(b)
+	}
+}
+
+// putHeader writes the header of an unmasked frame with the given first byte and payload length
+// right before buf[end:], and returns where the frame starts. end must be >= maxFrameHeader.
+func putHeader(buf []byte, end int, b0 byte, n int) int {
+	switch {
+	case n <= 125:
+		buf[end-2] = b0
+		buf[end-1] = byte(n)
+		return end - 2
+	case n <= 0xffff:
+		buf[end-4] = b0
+		buf[end-3] = 126
+		binary.BigEndian.PutUint16(buf[end-2:], uint16(n))
+		return end - 4
+	default:
+		buf[end-10] = b0
+		buf[end-9] = 127
+		binary.BigEndian.PutUint64(buf[end-8:], uint64(n))
+		return end - 10
+	}
+}
+
+// WriteText sends p as one text message. p should be valid UTF-8 (it is not checked).
+func (c *ServerConn) WriteText(p []byte) error { return c.WriteMessage(OpText, p) }
+
+// WriteBinary sends p as one binary message.
+func (c *ServerConn) WriteBinary(p []byte) error { return c.WriteMessage(OpBinary, p) }
+
+// WriteMessage sends payload as one message of type op (OpText or OpBinary) in a single
+// unfragmented frame, with a single Write, so concurrent writers never interleave frames. When
+// permessage-deflate was negotiated and payload is at least the threshold, it is compressed.
+// It returns ErrNotOpen before the handshake, ErrClosed once a close frame was sent, or the
+// io.Writer's error. payload is not retained.
+func (c *ServerConn) WriteMessage(op OpCode, payload []byte) error {
+	if op != OpText && op != OpBinary {
+		return ErrInvalidOpCode
+	}
+	c.mu.Lock()
+	st, deflate, bits := c.wstate, c.deflate, c.winBits
+	c.mu.Unlock()
+	if st != writeOpen {
+		return stateError(st)
+	}
+	var buf *[]byte
+	start := 0
+	if deflate && len(payload) >= c.srv.deflateOpts.Threshold && (bits == 0 || len(payload) <= 1<<bits) {
+		buf = c.srv.compress(payload)
+	}
+	if buf != nil {
+		start = putHeader(*buf, maxFrameHeader, 0x80|0x40|byte(op), len(*buf)-maxFrameHeader)
+	} else {
+		buf = getBuffer(maxFrameHeader + len(payload))
+		b := append((*buf)[:maxFrameHeader], payload...)
+		*buf = b
+		start = putHeader(b, maxFrameHeader, 0x80|byte(op), len(payload))
+	}
+	c.mu.Lock()
+	var err error
+	if c.wstate == writeOpen {
+		_, err = c.w.Write((*buf)[start:])
+	} else {
+		err = ErrClosed
+	}
+	c.mu.Unlock()
+	putBuffer(buf)
+	return err
+}
+
+// Ping sends a ping frame; the peer answers with a pong carrying the same payload (see
+// PongHandler). payload must be at most 125 bytes.
+func (c *ServerConn) Ping(payload []byte) error {
+	if len(payload) > gws.MaxControlFramePayloadSize {
+		return ErrControlTooLong
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.wstate != writeOpen {
+		return stateError(c.wstate)
+	}
+	return c.writeControlLocked(OpPing, payload)
+}
+
+// Close starts the closing handshake: it sends a close frame with code and reason (truncated to
+// 123 bytes at a UTF-8 boundary). Messages that arrive afterwards are discarded; when the
+// peer's close frame arrives Feed returns an error wrapping ErrClosed and the glue closes the
+// TCP connection. The glue should also close it if the peer does not answer within a timeout.
+func (c *ServerConn) Close(code StatusCode, reason string) error {
+	if !ValidCloseCode(code) {
+		return ErrInvalidCloseCode
+	}
+	const maxReason = gws.MaxControlFramePayloadSize - 2
+	if len(reason) > maxReason {
+		n := maxReason
+		for n > 0 && !utf8.RuneStart(reason[n]) {
+			n--
+		}
+		reason = reason[:n]
+	}
+	var b [gws.MaxControlFramePayloadSize]byte
+	binary.BigEndian.PutUint16(b[:], uint16(code))
+	n := 2 + copy(b[2:], reason)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.wstate != writeOpen {
+		return stateError(c.wstate)
+	}
+	c.wstate = writeCloseSent
+	return c.writeControlLocked(OpClose, b[:n])
+}
+
+// writeControlLocked writes a control frame; c.mu must be held.
+func (c *ServerConn) writeControlLocked(op OpCode, payload []byte) error {
+	var b [2 + gws.MaxControlFramePayloadSize]byte
+	b[0] = 0x80 | byte(op)
+	b[1] = byte(len(payload))
+	n := 2 + copy(b[2:], payload)
+	_, err := c.w.Write(b[:n])
+	return err
+}
+
+func stateError(st uint8) error {
+	if st == writeHandshake {
+		return ErrNotOpen
+	}
+	return ErrClosed
+}
