@@ -1,0 +1,187 @@
+package ws_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/netman-go/netman/ws"
+	"github.com/netman-go/netman/ws/internal/wstest"
+)
+
+func TestUpgradeByteByByte(t *testing.T) {
+	f, rec, out := newConn(t, ws.WithSubprotocols("chat", "superchat"))
+	req := wstest.Request("/room/a%20b?user=ann&id=7",
+		"Origin: http://example.com", "Sec-WebSocket-Protocol: v2, superchat, chat", "X-Token: abc")
+	if err := f.feedBytewise([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.pending) != 0 {
+		t.Fatalf("%d bytes left unconsumed", len(f.pending))
+	}
+	resp, rest := splitResponse(t, out.Bytes())
+	if resp.StatusCode != 101 || len(rest) != 0 {
+		t.Fatalf("status %d, %d extra bytes", resp.StatusCode, len(rest))
+	}
+	if out.writes != 1 {
+		t.Errorf("101 written in %d writes, want 1", out.writes)
+	}
+	for k, want := range map[string]string{
+		"Upgrade": "websocket", "Connection": "Upgrade",
+		"Sec-Websocket-Accept": wstest.AcceptKey, "Sec-Websocket-Protocol": "superchat",
+	} {
+		if got := resp.Header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if len(rec.events) != 1 || rec.events[0].kind != "open" {
+		t.Fatalf("events %+v", rec.events)
+	}
+	r := rec.events[0].req
+	if r.Path != "/room/a b" || r.Query().Get("user") != "ann" || r.Query().Get("id") != "7" ||
+		r.Origin != "http://example.com" || r.Subprotocol != "superchat" || r.Host != "127.0.0.1" ||
+		r.Header.Get("X-Token") != "abc" || len(r.Protocols) != 3 || r.Compressed {
+		t.Fatalf("request %+v", r)
+	}
+}
+
+func TestUpgradeThenFramesInSameFeed(t *testing.T) {
+	f, rec, _ := newConn(t)
+	data := "\r\n" + wstest.Request("/") + string(wstest.Frame(1, true, 0, []byte("hi")))
+	if err := f.feed([]byte(data)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.messages(); len(got) != 1 || got[0] != "T:hi" {
+		t.Fatalf("messages %q", got)
+	}
+}
+
+func TestUpgradeAccepts(t *testing.T) {
+	base := "GET / HTTP/1.1\r\nHost: h\r\nSec-WebSocket-Key: " + wstest.Key + "\r\nSec-WebSocket-Version: 13\r\n"
+	for name, req := range map[string]string{
+		"token lists":    base + "Upgrade: foo, WebSocket\r\nConnection: keep-alive, UPGRADE\r\n\r\n",
+		"bare LF":        strings.ReplaceAll(base+"Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n", "\r\n", "\n"),
+		"absolute URI":   strings.Replace(base, "GET /", "GET http://h/x?a=1", 1) + "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+		"headers spaced": base + "Upgrade:websocket  \r\nConnection:\tUpgrade\r\n\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, _, out := newConn(t)
+			if err := f.feedBytewise([]byte(req)); err != nil {
+				t.Fatal(err)
+			}
+			if resp, _ := splitResponse(t, out.Bytes()); resp.StatusCode != 101 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+		})
+	}
+}
+
+func TestUpgradeRejections(t *testing.T) {
+	const (
+		host = "Host: h\r\n"
+		upg  = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		key  = "Sec-WebSocket-Key: " + wstest.Key + "\r\n"
+		ver  = "Sec-WebSocket-Version: 13\r\n"
+		get  = "GET /chat HTTP/1.1\r\n"
+	)
+	tests := []struct {
+		name    string
+		req     string
+		status  int
+		want    error
+		options []ws.Option
+	}{
+		{"plain GET", get + host + "Accept: */*\r\n\r\n", 400, ws.ErrNotUpgrade, nil},
+		{"POST", "POST /chat HTTP/1.1\r\n" + host + upg + key + ver + "\r\n", 405, ws.ErrBadMethod, nil},
+		{"HTTP/1.0", "GET /chat HTTP/1.0\r\n" + host + upg + key + ver + "\r\n", 400, ws.ErrMalformedRequest, nil},
+		{"HTTP/2.0", "GET /chat HTTP/2.0\r\n" + host + upg + key + ver + "\r\n", 505, ws.ErrMalformedRequest, nil},
+		{"garbage request line", "\x16\x03\x01 hello\r\n\r\n", 400, ws.ErrMalformedRequest, nil},
+		{"two spaces in request line", "GET  /chat HTTP/1.1\r\n" + host + upg + key + ver + "\r\n", 400, ws.ErrMalformedRequest, nil},
+		{"bad target", "GET chat HTTP/1.1\r\n" + host + upg + key + ver + "\r\n", 400, ws.ErrMalformedRequest, nil},
+		{"no Host", get + upg + key + ver + "\r\n", 400, ws.ErrBadHost, nil},
+		{"two Hosts", get + host + host + upg + key + ver + "\r\n", 400, ws.ErrBadHost, nil},
+		{"no Upgrade", get + host + "Connection: Upgrade\r\n" + key + ver + "\r\n", 400, ws.ErrNotUpgrade, nil},
+		{"Upgrade h2c", get + host + "Upgrade: h2c\r\nConnection: Upgrade\r\n" + key + ver + "\r\n", 400, ws.ErrNotUpgrade, nil},
+		{"no Connection", get + host + "Upgrade: websocket\r\n" + key + ver + "\r\n", 400, ws.ErrNotUpgrade, nil},
+		{"Connection keep-alive", get + host + "Upgrade: websocket\r\nConnection: keep-alive\r\n" + key + ver + "\r\n", 400, ws.ErrNotUpgrade, nil},
+		{"no key", get + host + upg + ver + "\r\n", 400, ws.ErrBadKey, nil},
+		{"two keys", get + host + upg + key + key + ver + "\r\n", 400, ws.ErrBadKey, nil},
+		{"short key", get + host + upg + "Sec-WebSocket-Key: abc\r\n" + ver + "\r\n", 400, ws.ErrBadKey, nil},
+		{"key not base64", get + host + upg + "Sec-WebSocket-Key: !!!!!!!!!!!!!!!!!!!!!!==\r\n" + ver + "\r\n", 400, ws.ErrBadKey, nil},
+		{"key of 17 bytes", get + host + upg + "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAAA=\r\n" + ver + "\r\n", 400, ws.ErrBadKey, nil},
+		{"version 8", get + host + upg + key + "Sec-WebSocket-Version: 8\r\n\r\n", 426, ws.ErrBadVersion, nil},
+		{"version list", get + host + upg + key + "Sec-WebSocket-Version: 13, 8\r\n\r\n", 426, ws.ErrBadVersion, nil},
+		{"no version", get + host + upg + key + "\r\n", 426, ws.ErrBadVersion, nil},
+		{"obs-fold", get + host + upg + key + ver + "X-A: 1\r\n  continued\r\n\r\n", 400, ws.ErrMalformedRequest, nil},
+		{"space before colon", get + host + upg + key + ver + "X-A : 1\r\n\r\n", 400, ws.ErrMalformedRequest, nil},
+		{"no colon", get + host + upg + key + ver + "X-A\r\n\r\n", 400, ws.ErrMalformedRequest, nil},
+		{"control char", get + host + upg + key + ver + "X-A: a\x00b\r\n\r\n", 400, ws.ErrMalformedRequest, nil},
+		{"header too large", get + host + upg + key + ver + "X-Big: " + repeat("a", 9000) + "\r\n\r\n", 431, ws.ErrHeaderTooLarge, nil},
+		{"header too large, limit option", get + host + upg + key + ver + "X-Big: " + repeat("a", 200) + "\r\n\r\n", 431, ws.ErrHeaderTooLarge,
+			[]ws.Option{ws.WithMaxHeaderBytes(256)}},
+		{"origin refused", get + host + upg + key + ver + "Origin: http://evil\r\n\r\n", 403, ws.ErrForbiddenOrigin,
+			[]ws.Option{ws.WithCheckOrigin(func(r *ws.Request) bool { return r.Origin == "http://good" })}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, bytewise := range []bool{false, true} {
+				f, rec, out := newConn(t, tt.options...)
+				var err error
+				if bytewise {
+					err = f.feedBytewise([]byte(tt.req))
+				} else {
+					err = f.feed([]byte(tt.req))
+				}
+				var he *ws.HandshakeError
+				if !errors.As(err, &he) || !errors.Is(err, ws.ErrHandshake) || !errors.Is(err, tt.want) || he.Status != tt.status {
+					t.Fatalf("bytewise=%v: err %v, want %v with HTTP %d", bytewise, err, tt.want, tt.status)
+				}
+				resp, _ := splitResponse(t, out.Bytes())
+				if resp.StatusCode != tt.status || !resp.Close || !strings.Contains(string(out.Bytes()), "\r\nConnection: close\r\n") {
+					t.Fatalf("response %q", out.Bytes())
+				}
+				if tt.status == 426 && resp.Header.Get("Sec-WebSocket-Version") != "13" {
+					t.Fatalf("426 without Sec-WebSocket-Version: 13")
+				}
+				if tt.status == 405 && resp.Header.Get("Allow") != "GET" {
+					t.Fatalf("405 without Allow: GET")
+				}
+				if len(rec.events) != 0 {
+					t.Fatalf("handler saw %+v", rec.events)
+				}
+				if n, err := f.c.Feed([]byte("more")); n != 0 || !errors.Is(err, ws.ErrClosed) {
+					t.Fatalf("Feed after rejection: %d, %v", n, err)
+				}
+			}
+		})
+	}
+}
+
+func TestUpgradeHeaderLimitIsBounded(t *testing.T) {
+	// A request that never ends is answered with 431 once it passes the limit, not buffered.
+	f, _, out := newConn(t, ws.WithMaxHeaderBytes(1024))
+	line := []byte("X-Filler: 0123456789012345678901234567890123456789\r\n")
+	err := f.feed([]byte("GET / HTTP/1.1\r\n"))
+	for i := 0; err == nil && i < 100; i++ {
+		err = f.feed(line)
+	}
+	if !errors.Is(err, ws.ErrHeaderTooLarge) {
+		t.Fatalf("err %v", err)
+	}
+	if len(f.pending) > 1024+len(line) {
+		t.Fatalf("kept %d bytes", len(f.pending))
+	}
+	if resp, _ := splitResponse(t, out.Bytes()); resp.StatusCode != 431 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+func TestWriteBeforeUpgrade(t *testing.T) {
+	f, _, _ := newConn(t)
+	if err := f.c.WriteText([]byte("x")); !errors.Is(err, ws.ErrNotOpen) {
+		t.Fatalf("WriteText: %v", err)
+	}
+	if err := f.c.Close(ws.StatusNormalClosure, ""); !errors.Is(err, ws.ErrNotOpen) {
+		t.Fatalf("Close: %v", err)
+	}
+}
