@@ -1,38 +1,12 @@
 package framing_test
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/netman-go/netman/framing"
 )
-
-// shortIDPacker is a custom header layout used by the tests: a 2-byte big-endian id,
-// then a 4-byte big-endian body length.
-type shortIDPacker struct{}
-
-var errIDTooLarge = errors.New("shortid: id does not fit in 16 bits")
-
-func (shortIDPacker) HeaderLen() int { return 6 }
-
-func (shortIDPacker) AppendPack(dst []byte, id uint32, payload []byte) ([]byte, error) {
-	if id > math.MaxUint16 {
-		return dst, errIDTooLarge
-	}
-	if uint64(len(payload)) > math.MaxUint32 {
-		return dst, framing.ErrBodyTooLarge
-	}
-	dst = binary.BigEndian.AppendUint16(dst, uint16(id))
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(payload)))
-	return append(dst, payload...), nil
-}
-
-func (shortIDPacker) DecodeHeader(h []byte) (uint32, int, error) {
-	return uint32(binary.BigEndian.Uint16(h)), int(binary.BigEndian.Uint32(h[2:])), nil
-}
 
 type msg struct {
 	id      uint32
@@ -47,7 +21,7 @@ var packers = []struct {
 }{
 	{"default", framing.Default},
 	{"bigendian", framing.BigEndian},
-	{"shortid", shortIDPacker{}},
+	{"shortid", ShortIDPacker{}},
 }
 
 // testMessages returns a mix of sizes, including empty payloads.

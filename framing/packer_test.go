@@ -21,7 +21,7 @@ func TestPackGolden(t *testing.T) {
 		{"default", framing.Default, 1, "abc", []byte{3, 0, 0, 0, 1, 0, 0, 0, 'a', 'b', 'c'}},
 		{"default empty", framing.Default, 0x01020304, "", []byte{0, 0, 0, 0, 4, 3, 2, 1}},
 		{"bigendian", framing.BigEndian, 1, "abc", []byte{0, 0, 0, 3, 0, 0, 0, 1, 'a', 'b', 'c'}},
-		{"shortid", shortIDPacker{}, 0x0102, "ab", []byte{1, 2, 0, 0, 0, 2, 'a', 'b'}},
+		{"shortid", ShortIDPacker{}, 0x0102, "ab", []byte{1, 2, 0, 0, 0, 2, 'a', 'b'}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
