@@ -1,0 +1,126 @@
+package ws_test
+
+import (
+	"bytes"
+	"fmt"
+	"compress/flate"
+	"io"
+	"runtime"
+	"testing"
+	"unsafe"
+
+	"github.com/netman-go/netman/ws"
+	"github.com/netman-go/netman/ws/internal/wstest"
+)
+
+type nopHandler struct{}
+
+func (nopHandler) OnOpen(*ws.ServerConn, *ws.Request)            {}
+func (nopHandler) OnMessage(*ws.ServerConn, ws.OpCode, []byte)   {}
+func (nopHandler) OnClose(*ws.ServerConn, ws.StatusCode, string) {}
+
+// idleHeapPerConn upgrades n codecs, exchanges a message on each and returns the heap bytes
+// they keep per connection once idle.
+func idleHeapPerConn(tb testing.TB, n int) float64 {
+	srv := ws.NewServer(nopHandler{}, ws.WithDeflate(ws.DeflateOptions{}))
+	req := []byte(wstest.Request("/", "Sec-WebSocket-Extensions: permessage-deflate"))
+	msg := wstest.Frame(1, false, 0, []byte("hello "))
+	msg = append(msg, wstest.Frame(0, true, 0, []byte("world"))...)
+	conns := make([]*ws.ServerConn, n)
+	buf := make([]byte, 0, 512)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range conns {
+		c := srv.NewConn(io.Discard)
+		buf = append(append(buf[:0], req...), msg...)
+		if k, err := c.Feed(buf); err != nil || k != len(buf) {
+			tb.Fatalf("Feed: %d, %v", k, err)
+		}
+		conns[i] = c
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(conns)
+	return float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+}
+
+func TestIdleConnectionMemory(t *testing.T) {
+	size := unsafe.Sizeof(ws.ServerConn{})
+	perConn := idleHeapPerConn(t, 10000)
+	t.Logf("unsafe.Sizeof(ws.ServerConn{}) = %d bytes; heap per idle upgraded connection (10,000 codecs) = %.0f bytes", size, perConn)
+	if size > 128 {
+		t.Errorf("ServerConn is %d bytes, want <= 128", size)
+	}
+	// An idle codec holds no buffer: only the struct (128-byte size class) remains.
+	if perConn > 256 {
+		t.Errorf("idle connection keeps %.0f heap bytes, want <= 256", perConn)
+	}
+}
+
+func BenchmarkIdleConnectionMemory(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.ReportMetric(idleHeapPerConn(b, 10000), "heapB/idle-conn")
+	}
+}
+
+// BenchmarkDeflateState reports what compress/flate allocates for one compressor and one
+// decompressor: the cost a connection would pay if it kept them (context takeover).
+func BenchmarkDeflateState(b *testing.B) {
+	b.Run("flate.NewWriter/BestSpeed", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			w, _ := flate.NewWriter(io.Discard, flate.BestSpeed)
+			_ = w
+		}
+	})
+	b.Run("flate.NewReader", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			r := flate.NewReader(bytes.NewReader(nil))
+			_ = r
+		}
+	})
+}
+
+func BenchmarkFeedText(b *testing.B) {
+	for _, size := range []int{16, 1024, 64 << 10} {
+		b.Run(byteSize(size), func(b *testing.B) {
+			c := ws.NewServer(nopHandler{}).NewConn(io.Discard)
+			c.Feed([]byte(wstest.Request("/")))
+			frame := wstest.Frame(1, true, 0, bytes.Repeat([]byte("a"), size))
+			buf := make([]byte, len(frame))
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				copy(buf, frame) // Feed unmasks in place
+				c.Feed(buf)
+			}
+		})
+	}
+}
+
+func BenchmarkWriteText(b *testing.B) {
+	for _, deflate := range []bool{false, true} {
+		name := "plain"
+		var opts []ws.Option
+		hdr := []string{}
+		if deflate {
+			name = "deflate"
+			opts = append(opts, ws.WithDeflate(ws.DeflateOptions{}))
+			hdr = append(hdr, "Sec-WebSocket-Extensions: permessage-deflate")
+		}
+		b.Run(name, func(b *testing.B) {
+			c := ws.NewServer(nopHandler{}, opts...).NewConn(io.Discard)
+			c.Feed([]byte(wstest.Request("/", hdr...)))
+			msg := bytes.Repeat([]byte("hello world "), 100)
+			b.SetBytes(int64(len(msg)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				c.WriteText(msg)
+			}
+		})
+	}
+}
+
+func byteSize(n int) string { return fmt.Sprintf("%dB", n) }
