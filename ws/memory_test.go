@@ -2,8 +2,8 @@ package ws_test
 
 import (
 	"bytes"
-	"fmt"
 	"compress/flate"
+	"fmt"
 	"io"
 	"runtime"
 	"testing"

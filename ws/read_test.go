@@ -93,12 +93,12 @@ func TestProtocolViolations(t *testing.T) {
 	}
 	big64 := append([]byte{0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0}, wstest.Mask[:]...)
 	tests := []struct {
-		name  string
-		data  []byte
-		code  int
-		want  error
-		msgs  int // messages delivered before the failure
-		opts  []ws.Option
+		name string
+		data []byte
+		code int
+		want error
+		msgs int // messages delivered before the failure
+		opts []ws.Option
 	}{
 		{"unmasked text", wstest.UnmaskedFrame(1, true, []byte("x")), 1002, ws.ErrProtocol, 0, nil},
 		{"RSV1 without extension", wstest.Frame(1, true, 4, []byte("x")), 1002, ws.ErrProtocol, 0, nil},
