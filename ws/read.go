@@ -145,7 +145,7 @@ func (c *ServerConn) readPayload(p []byte) (int, error) {
 		n = int(c.remaining)
 	}
 	start := len(c.msg)
-	c.msg = grow(c.msg, n, start+int(c.remaining))
+	c.msg = grow(c.msg, n, int(c.srv.maxMessage))
 	c.msg = append(c.msg, p[:n]...)
 	gws.Cipher(c.msg[start:], c.mask, int(c.maskPos))
 	c.maskPos = uint8((int(c.maskPos) + n) & 3)
@@ -163,7 +163,9 @@ func (c *ServerConn) readPayload(p []byte) (int, error) {
 	return n, nil
 }
 
-// grow makes room for n more bytes in msg, growing geometrically but never past limit.
+// grow makes room for n more bytes in msg. It grows geometrically (a message in many fragments
+// is not copied over and over) but never past limit, and only as bytes arrive: a header that
+// announces a big frame costs nothing until its payload is actually received.
 func grow(msg []byte, n, limit int) []byte {
 	need := len(msg) + n
 	if need <= cap(msg) {
@@ -177,7 +179,7 @@ func grow(msg []byte, n, limit int) []byte {
 		nc = need
 	}
 	if nc > limit {
-		nc = limit
+		nc = max(limit, need)
 	}
 	b := make([]byte, len(msg), nc)
 	copy(b, msg)
