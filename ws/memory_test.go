@@ -29,6 +29,9 @@ func idleHeapPerConn(tb testing.TB, n int) float64 {
 	conns := make([]*ws.ServerConn, n)
 	buf := make([]byte, 0, 512)
 	var before, after runtime.MemStats
+	// Two collections: the first moves sync.Pool contents left by other tests to the victim
+	// cache, the second frees them, so they do not vanish during the measurement.
+	runtime.GC()
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for i := range conns {
@@ -40,14 +43,18 @@ func idleHeapPerConn(tb testing.TB, n int) float64 {
 		conns[i] = c
 	}
 	runtime.GC()
+	runtime.GC()
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(conns)
-	return float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
 }
 
 func TestIdleConnectionMemory(t *testing.T) {
 	size := unsafe.Sizeof(ws.ServerConn{})
 	perConn := idleHeapPerConn(t, 10000)
+	for i := 0; i < 3 && perConn < float64(size)/2; i++ { // other tests' garbage freed meanwhile: measure again
+		perConn = idleHeapPerConn(t, 10000)
+	}
 	t.Logf("unsafe.Sizeof(ws.ServerConn{}) = %d bytes; heap per idle upgraded connection (10,000 codecs) = %.0f bytes", size, perConn)
 	if size > 128 {
 		t.Errorf("ServerConn is %d bytes, want <= 128", size)
