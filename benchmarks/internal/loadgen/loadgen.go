@@ -1,0 +1,220 @@
+// Package loadgen is the load generator the benchmark runs in its own
+// process: closed-loop echo over the default wire format, idle connections
+// for memory per connection, and one large message.
+//
+// The wire format is netman's default packer: an 8-byte header (payload length
+// as uint32 little-endian, then message ID as uint32 little-endian) followed by
+// the payload. Raw echo servers return the bytes unchanged and routed servers
+// echo each message, so the same load fits both.
+package loadgen
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+)
+
+// HeaderSize is the size of the default wire format's header.
+const HeaderSize = 8
+
+var (
+	// ErrMismatch reports an echo that differs from what was sent.
+	ErrMismatch = errors.New("benchmarks: echo differs from the message sent")
+	// ErrNoEcho reports a run in which the server echoed nothing at all.
+	ErrNoEcho = errors.New("benchmarks: no echo came back")
+	// ErrProtocol reports a protocol the load generator cannot speak yet.
+	ErrProtocol = errors.New("benchmarks: protocol not supported by the load generator")
+	// ErrConfig reports an invalid load generator configuration.
+	ErrConfig = errors.New("benchmarks: invalid load configuration")
+)
+
+// Mode selects what the load generator does.
+type Mode string
+
+// The load generator's modes.
+const (
+	// ModeEcho runs the closed-loop echo scenario.
+	ModeEcho Mode = "echo"
+	// ModeIdle opens many connections, echoes one short message on each and
+	// measures the server's resident memory before and after.
+	ModeIdle Mode = "idle"
+	// ModeLarge echoes one large message and measures time and peak memory.
+	ModeLarge Mode = "large"
+)
+
+// Config describes one load generator run.
+type Config struct {
+	// Mode is what to run.
+	Mode Mode `json:"mode"`
+	// Addr is the server's host:port.
+	Addr string `json:"addr"`
+	// Protocol is how to reach the server: "tcp" today; "tls" and "ws" later.
+	Protocol string `json:"protocol"`
+	// ServerPID is the server's process ID, read in /proc for CPU and memory.
+	ServerPID int `json:"server_pid"`
+	// Conns is the number of connections (echo and idle modes).
+	Conns int `json:"conns"`
+	// Size is the payload size in bytes (echo and large modes).
+	Size int `json:"size"`
+	// MsgID is the message ID written in every header (0 reaches a routed
+	// server's AddRouter(0, echo)).
+	MsgID uint32 `json:"msg_id"`
+	// Warmup runs before the measured window (echo mode).
+	Warmup time.Duration `json:"warmup"`
+	// Duration is the measured window (echo mode).
+	Duration time.Duration `json:"duration"`
+	// Settle is the longest wait for the server's RSS to settle (idle mode).
+	Settle time.Duration `json:"settle"`
+	// Timeout bounds the whole run.
+	Timeout time.Duration `json:"timeout"`
+	// DialConcurrency bounds the dials in flight, so the server's accept
+	// queue never overflows.
+	DialConcurrency int `json:"dial_concurrency"`
+}
+
+// Result is what one run reports; exactly one of Echo, Idle, Large is set.
+type Result struct {
+	// Echo is set in echo mode.
+	Echo *EchoResult `json:"echo,omitempty"`
+	// Idle is set in idle mode.
+	Idle *IdleResult `json:"idle,omitempty"`
+	// Large is set in large mode.
+	Large *LargeResult `json:"large,omitempty"`
+	// Error is the reason the run failed, empty on success.
+	Error string `json:"error,omitempty"`
+}
+
+// Run runs cfg and returns its result.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	if err := cfg.check(); err != nil {
+		return Result{}, err
+	}
+	if cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
+		defer cancel()
+	}
+	switch cfg.Mode {
+	case ModeEcho:
+		r, err := runEcho(ctx, cfg)
+		return Result{Echo: r}, err
+	case ModeIdle:
+		r, err := runIdle(ctx, cfg)
+		return Result{Idle: r}, err
+	default:
+		r, err := runLarge(ctx, cfg)
+		return Result{Large: r}, err
+	}
+}
+
+func (cfg *Config) check() error {
+	if cfg.Protocol == "" {
+		cfg.Protocol = "tcp"
+	}
+	if cfg.DialConcurrency <= 0 {
+		cfg.DialConcurrency = 64
+	}
+	switch {
+	case cfg.Mode != ModeEcho && cfg.Mode != ModeIdle && cfg.Mode != ModeLarge:
+		return fmt.Errorf("%w: mode %q", ErrConfig, cfg.Mode)
+	case cfg.Addr == "":
+		return fmt.Errorf("%w: no address", ErrConfig)
+	case cfg.ServerPID <= 0:
+		return fmt.Errorf("%w: no server PID", ErrConfig)
+	case cfg.Mode != ModeLarge && cfg.Conns <= 0:
+		return fmt.Errorf("%w: %d connections", ErrConfig, cfg.Conns)
+	case cfg.Mode != ModeIdle && (cfg.Size < 0 || uint64(cfg.Size) > 1<<32-1):
+		return fmt.Errorf("%w: payload size %d", ErrConfig, cfg.Size)
+	case cfg.Mode == ModeEcho && cfg.Duration <= 0:
+		return fmt.Errorf("%w: duration %v", ErrConfig, cfg.Duration)
+	}
+	return nil
+}
+
+// PutHeader writes the default wire format's header for a payload of size n
+// and message ID id into b[:HeaderSize].
+func PutHeader(b []byte, n int, id uint32) {
+	binary.LittleEndian.PutUint32(b[0:4], uint32(n))
+	binary.LittleEndian.PutUint32(b[4:8], id)
+}
+
+// dial opens one connection to addr over protocol.
+func dial(ctx context.Context, protocol, addr string) (net.Conn, error) {
+	switch protocol {
+	case "tcp":
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
+	// Slot: "tls" (crypto/tls client, InsecureSkipVerify against the
+	// benchmark's self-signed certificate) and "ws" (a WebSocket client that
+	// sends each frame as one binary message) go here.
+	default:
+		return nil, fmt.Errorf("%w: %q", ErrProtocol, protocol)
+	}
+}
+
+// dialAll opens n connections with at most conc dials in flight; each one is
+// passed to prepare (if not nil) before it counts as open. On error every
+// connection opened so far is closed.
+func dialAll(ctx context.Context, cfg Config, n int, prepare func(i int, c net.Conn) error) ([]net.Conn, error) {
+	conns := make([]net.Conn, n)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	next := make(chan int)
+	for w := 0; w < min(cfg.DialConcurrency, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				c, err := dial(ctx, cfg.Protocol, cfg.Addr)
+				if err == nil && prepare != nil {
+					if err = prepare(i, c); err != nil {
+						c.Close()
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("connection %d of %d: %w", i+1, n, err)
+					}
+					mu.Unlock()
+					cancel()
+					continue
+				}
+				conns[i] = c
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	if firstErr != nil {
+		closeAll(conns)
+		return nil, firstErr
+	}
+	return conns, nil
+}
+
+func closeAll(conns []net.Conn) {
+	for _, c := range conns {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
