@@ -1,5 +1,5 @@
 module github.com/netman-go/netman/netpoll
 
-go 1.24
+go 1.24.0
 
-require golang.org/x/sys v0.41.0 // indirect
+require golang.org/x/sys v0.41.0

@@ -1,0 +1,273 @@
+//go:build linux || darwin || freebsd
+
+package netpoll
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// LocalAddr returns the local address of the connection.
+func (c *Conn) LocalAddr() net.Addr {
+	if c.local != nil {
+		return c.local
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state&stClosed != 0 {
+		return nil
+	}
+	sa, err := unix.Getsockname(c.fd)
+	if err != nil {
+		return nil
+	}
+	return net.TCPAddrFromAddrPort(sockaddrToAddrPort(sa))
+}
+
+// Write writes b as one contiguous piece of the stream. It never blocks:
+// what the kernel does not take at once is copied into the connection's
+// queue and sent when the socket is writable. It writes all of b or nothing:
+// on success it returns len(b), nil. It fails with ErrClosed after Close,
+// and with ErrWriteQueueFull when the pending bound would be exceeded.
+func (c *Conn) Write(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	c.mu.Lock()
+	if c.state&(stClosing|stClosed) != 0 {
+		c.mu.Unlock()
+		return 0, ErrClosed
+	}
+	if c.out == nil {
+		n, err := writeFd(c.fd, b)
+		if n == len(b) {
+			c.mu.Unlock()
+			return n, nil
+		}
+		if err != nil && err != unix.EAGAIN {
+			c.mu.Unlock()
+			return c.writeFailed(n, err)
+		}
+		c.enqueue(b[n:])
+		c.mu.Unlock()
+		return len(b), nil
+	}
+	if c.pending+len(b) > c.loop.srv.opts.MaxPendingWrite {
+		return 0, c.overflow()
+	}
+	c.enqueue(b)
+	c.mu.Unlock()
+	return len(b), nil
+}
+
+// Writev writes the buffers as one contiguous piece of the stream, with the
+// same guarantees as Write. It returns the total length on success.
+func (c *Conn) Writev(bufs ...[]byte) (int, error) {
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	if total == 0 {
+		return 0, nil
+	}
+	c.mu.Lock()
+	if c.state&(stClosing|stClosed) != 0 {
+		c.mu.Unlock()
+		return 0, ErrClosed
+	}
+	if c.out == nil {
+		n, err := writevFd(c.fd, bufs)
+		if n == total {
+			c.mu.Unlock()
+			return n, nil
+		}
+		if err != nil && err != unix.EAGAIN {
+			c.mu.Unlock()
+			return c.writeFailed(n, err)
+		}
+		for _, b := range bufs {
+			if n >= len(b) {
+				n -= len(b)
+				continue
+			}
+			c.enqueue(b[n:])
+			n = 0
+		}
+		c.mu.Unlock()
+		return total, nil
+	}
+	if c.pending+total > c.loop.srv.opts.MaxPendingWrite {
+		return 0, c.overflow()
+	}
+	for _, b := range bufs {
+		c.enqueue(b)
+	}
+	c.mu.Unlock()
+	return total, nil
+}
+
+// overflow reports ErrWriteQueueFull; it is called with c.mu held and
+// releases it.
+func (c *Conn) overflow() error {
+	closeIt := c.loop.srv.opts.CloseOnOverflow
+	c.mu.Unlock()
+	if closeIt {
+		c.closeHard(ErrWriteQueueFull)
+	}
+	return ErrWriteQueueFull
+}
+
+// writeFailed closes the connection after a fatal write error; n bytes went
+// out before it.
+func (c *Conn) writeFailed(n int, err error) (int, error) {
+	err = fmt.Errorf("netpoll: write: %w", err)
+	c.closeHard(err)
+	return n, err
+}
+
+// enqueue copies b to the tail of the queue and arms writability.
+// Called with c.mu held. Small writes are coalesced into the tail buffer.
+func (c *Conn) enqueue(b []byte) {
+	if k := len(c.out); k > 0 {
+		tail := c.out[k-1]
+		if cap(tail)-len(tail) >= len(b) {
+			c.out[k-1] = append(tail, b...)
+			c.pending += len(b)
+			return
+		}
+	}
+	buf := make([]byte, len(b), max(len(b), 4096))
+	copy(buf, b)
+	c.out = append(c.out, buf)
+	c.pending += len(b)
+	if c.state&stWriteArmed == 0 {
+		c.state |= stWriteArmed
+		c.loop.p.mod(c.fd, c.state&stReadPaused == 0, true)
+	}
+}
+
+// flush writes queued output; it runs on the loop when the socket is
+// writable. It reports whether the connection should now be finalized.
+func (c *Conn) flush() (done bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state&stClosed != 0 {
+		return false, nil
+	}
+	for len(c.out) > 0 {
+		iov := c.out
+		if len(iov) > maxIovecs {
+			iov = iov[:maxIovecs]
+		}
+		n, werr := writevFd(c.fd, iov)
+		if werr != nil && werr != unix.EAGAIN {
+			return true, fmt.Errorf("netpoll: write: %w", werr)
+		}
+		c.pending -= n
+		for n > 0 {
+			if n >= len(c.out[0]) {
+				n -= len(c.out[0])
+				c.out[0] = nil
+				c.out = c.out[1:]
+				continue
+			}
+			c.out[0] = c.out[0][n:]
+			n = 0
+		}
+		if werr == unix.EAGAIN {
+			return false, nil
+		}
+	}
+	c.out = nil
+	if c.state&stWriteArmed != 0 {
+		c.state &^= stWriteArmed
+		c.loop.p.mod(c.fd, c.state&stReadPaused == 0, false)
+	}
+	return c.state&stClosing != 0, nil
+}
+
+// CloseWithError closes the connection gracefully like Close, reporting
+// reason to OnClose. It returns ErrClosed if the connection was already
+// closing.
+func (c *Conn) CloseWithError(reason error) error {
+	if reason == nil {
+		reason = ErrClosed
+	}
+	c.mu.Lock()
+	if c.state&(stClosing|stClosed) != 0 {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.state |= stClosing
+	c.reason = reason
+	c.mu.Unlock()
+	c.loop.post(func(l *loop) { l.beginClose(c) })
+	return nil
+}
+
+// CloseNow closes the connection at once; queued output is dropped. OnClose
+// runs with reason ErrClosed.
+func (c *Conn) CloseNow() error {
+	if !c.closeHard(ErrClosed) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// closeHard marks c for a close without flush and tells the loop. It
+// reports false if c was already closed.
+func (c *Conn) closeHard(reason error) bool {
+	c.mu.Lock()
+	if c.state&stClosed != 0 || c.state&stHard != 0 {
+		c.mu.Unlock()
+		return false
+	}
+	if c.state&stClosing == 0 {
+		c.reason = reason
+	}
+	c.state |= stClosing | stHard
+	c.out, c.pending = nil, 0
+	c.mu.Unlock()
+	c.loop.post(func(l *loop) { l.finishClose(c) })
+	return true
+}
+
+// PauseReading stops reading from the socket (and so OnData) until
+// ResumeReading. Use it for backpressure when the layer above cannot keep
+// up; the peer is slowed by TCP flow control.
+func (c *Conn) PauseReading() { c.setPaused(true) }
+
+// ResumeReading undoes PauseReading.
+func (c *Conn) ResumeReading() { c.setPaused(false) }
+
+func (c *Conn) setPaused(paused bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state&stClosed != 0 || (c.state&stReadPaused != 0) == paused {
+		return
+	}
+	if paused {
+		c.state |= stReadPaused
+	} else {
+		c.state &^= stReadPaused
+	}
+	if c.state&stOpened != 0 {
+		c.loop.p.mod(c.fd, !paused, c.state&stWriteArmed != 0)
+	}
+}
+
+// SetIdleTimeout sets this connection's idle timeout, overriding
+// WithIdleTimeout; zero disables it.
+func (c *Conn) SetIdleTimeout(d time.Duration) {
+	c.loop.post(func(l *loop) {
+		c.idle = int64(d)
+		l.watch(c)
+	})
+}
+
+// Fd returns the socket's descriptor, for socket options the package does
+// not wrap. Do not read, write or close it.
+func (c *Conn) Fd() int { return c.fd }

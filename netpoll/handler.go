@@ -1,0 +1,53 @@
+package netpoll
+
+// Handler receives the events of connections. Every method runs on the
+// connection's event loop and must not block; see the package documentation.
+type Handler interface {
+	// OnOpen is called once when the connection is registered with its loop,
+	// before any OnData.
+	OnOpen(c *Conn)
+
+	// OnData is called with the bytes that arrived, preceded by whatever the
+	// previous call left unconsumed. It returns how many bytes it consumed;
+	// the rest is kept and presented again with the next bytes. data is only
+	// valid during the call: copy what must outlive it. A non-nil error
+	// closes the connection gracefully (pending writes are flushed) with
+	// that error as the reason.
+	OnData(c *Conn, data []byte) (consumed int, err error)
+
+	// OnClose is called exactly once, after the socket is closed. reason
+	// tells why: io.EOF (the peer closed), ErrClosed (local Close),
+	// ErrIdleTimeout, ErrServerClosed, ErrWriteQueueFull, the error OnData
+	// returned or passed to CloseWithError, or a syscall error.
+	OnClose(c *Conn, reason error)
+}
+
+// HandlerFuncs adapts three functions to a Handler; nil fields are no-ops
+// (a nil OnData consumes and discards everything).
+type HandlerFuncs struct {
+	Open  func(c *Conn)
+	Data  func(c *Conn, data []byte) (int, error)
+	Close func(c *Conn, reason error)
+}
+
+// OnOpen calls h.Open if set.
+func (h HandlerFuncs) OnOpen(c *Conn) {
+	if h.Open != nil {
+		h.Open(c)
+	}
+}
+
+// OnData calls h.Data if set, else consumes everything.
+func (h HandlerFuncs) OnData(c *Conn, data []byte) (int, error) {
+	if h.Data != nil {
+		return h.Data(c, data)
+	}
+	return len(data), nil
+}
+
+// OnClose calls h.Close if set.
+func (h HandlerFuncs) OnClose(c *Conn, reason error) {
+	if h.Close != nil {
+		h.Close(c, reason)
+	}
+}

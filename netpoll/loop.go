@@ -1,0 +1,340 @@
+//go:build linux || darwin || freebsd
+
+package netpoll
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A task is work posted to a loop from another goroutine.
+type task func(l *loop)
+
+// loop is one event loop: a goroutine that owns a poller and the
+// connections registered with it.
+type loop struct {
+	idx   int
+	srv   *Server
+	p     *poller
+	conns []*Conn // indexed by fd
+	count atomic.Int64
+	buf   []byte // shared read buffer
+
+	mu    sync.Mutex
+	tasks []task // bounded in practice: at most a few per connection
+	spare []task
+	woken atomic.Bool
+
+	now      int64 // coarse clock, refreshed after every wait
+	wheel    wheel
+	shutting bool
+	done     chan struct{}
+}
+
+func newLoop(s *Server, idx int) (*loop, error) {
+	p, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	l := &loop{
+		idx:  idx,
+		srv:  s,
+		p:    p,
+		buf:  make([]byte, s.opts.ReadBufferSize),
+		now:  time.Now().UnixNano(),
+		done: make(chan struct{}),
+	}
+	l.wheel.init(s.wheelTick(), l.now)
+	return l, nil
+}
+
+// post queues t to run on the loop and wakes the loop if needed.
+func (l *loop) post(t task) {
+	l.mu.Lock()
+	l.tasks = append(l.tasks, t)
+	l.mu.Unlock()
+	if l.woken.CompareAndSwap(false, true) {
+		if err := l.p.wake(); err != nil {
+			l.srv.logError(fmt.Errorf("netpoll: wake loop %d: %w", l.idx, err))
+		}
+	}
+}
+
+func (l *loop) runTasks() {
+	l.woken.Store(false)
+	l.mu.Lock()
+	tasks := l.tasks
+	l.tasks, l.spare = l.spare[:0], nil
+	l.mu.Unlock()
+	for i, t := range tasks {
+		t(l)
+		tasks[i] = nil
+	}
+	l.mu.Lock()
+	if l.spare == nil {
+		l.spare = tasks[:0]
+	}
+	l.mu.Unlock()
+}
+
+func (l *loop) run() {
+	defer close(l.done)
+	defer l.p.close()
+	for {
+		n, woke, err := l.p.wait(l.wheel.timeoutMillis(time.Now().UnixNano()))
+		if err != nil && err != unix.EINTR {
+			l.srv.logError(fmt.Errorf("netpoll: loop %d wait: %w", l.idx, err))
+		}
+		l.now = time.Now().UnixNano()
+		for i := 0; i < n; i++ {
+			fd, ev := l.p.event(i)
+			if fd < len(l.conns) {
+				if c := l.conns[fd]; c != nil {
+					l.handle(c, ev)
+				}
+			}
+		}
+		if woke {
+			l.runTasks()
+		}
+		l.wheel.advance(l)
+		if l.shutting && l.count.Load() == 0 {
+			l.mu.Lock()
+			idle := len(l.tasks) == 0
+			l.mu.Unlock()
+			if idle {
+				return
+			}
+		}
+	}
+}
+
+func (l *loop) handle(c *Conn, ev uint8) {
+	if ev&evWrite != 0 {
+		done, err := c.flush()
+		if err != nil {
+			c.setReason(err)
+			l.finishClose(c)
+			return
+		}
+		if done {
+			l.finishClose(c)
+			return
+		}
+	}
+	if ev&(evRead|evHup|evErr) != 0 {
+		l.read(c, ev)
+	}
+}
+
+func (l *loop) read(c *Conn, ev uint8) {
+	c.mu.Lock()
+	st := c.state
+	c.mu.Unlock()
+	if st&stClosed != 0 {
+		return
+	}
+	if st&stClosing != 0 {
+		// Graceful close in progress: input is no longer delivered, but a
+		// peer that hung up ends the flush.
+		if ev&(evHup|evErr) != 0 {
+			l.finishClose(c)
+		}
+		return
+	}
+	if st&stReadPaused != 0 {
+		return
+	}
+	n, err := readFd(c.fd, l.buf)
+	switch {
+	case err == unix.EAGAIN || err == unix.EINTR:
+		return
+	case err != nil:
+		l.abort(c, fmt.Errorf("netpoll: read: %w", err))
+		return
+	case n == 0:
+		l.abort(c, io.EOF)
+		return
+	}
+	c.lastRead = l.now
+	data := l.buf[:n]
+	if c.in != nil {
+		c.in = append(c.in, data...)
+		data = c.in
+	}
+	consumed, herr := l.srv.h.OnData(c, data)
+	if herr == nil && (consumed < 0 || consumed > len(data)) {
+		herr = fmt.Errorf("netpoll: handler consumed %d of %d bytes", consumed, len(data))
+	}
+	if herr != nil {
+		c.in = nil
+		_ = c.CloseWithError(herr)
+		return
+	}
+	rest := data[consumed:]
+	switch {
+	case len(rest) == 0:
+		c.in = nil
+	case len(rest) > l.srv.opts.MaxInputBuffer:
+		c.in = nil
+		_ = c.CloseWithError(ErrInputTooLarge)
+	case c.in == nil:
+		c.in = append(make([]byte, 0, len(rest)), rest...)
+	case consumed > 0:
+		c.in = append(c.in[:0], rest...)
+	}
+}
+
+// abort closes c at once with reason, keeping an earlier reason if one was
+// set by Close.
+func (l *loop) abort(c *Conn, reason error) {
+	c.setReason(reason)
+	l.finishClose(c)
+}
+
+// register adds a new connection to the loop and calls OnOpen.
+func (l *loop) register(c *Conn) error {
+	if l.shutting {
+		unix.Close(c.fd)
+		l.count.Add(-1)
+		return ErrServerClosed
+	}
+	for c.fd >= len(l.conns) {
+		l.conns = append(l.conns, make([]*Conn, len(l.conns)+1024)...)
+	}
+	c.mu.Lock()
+	paused := c.state&stReadPaused != 0
+	c.mu.Unlock()
+	if err := l.p.add(c.fd, !paused); err != nil {
+		unix.Close(c.fd)
+		l.count.Add(-1)
+		return fmt.Errorf("netpoll: register: %w", err)
+	}
+	l.conns[c.fd] = c
+	c.lastRead = l.now
+	c.idle = int64(l.srv.opts.IdleTimeout)
+	c.mu.Lock()
+	c.state |= stOpened
+	c.mu.Unlock()
+	l.watch(c)
+	l.srv.h.OnOpen(c)
+	return nil
+}
+
+// beginClose runs on the loop after CloseWithError: it closes at once if
+// nothing is pending, else waits for the flush, bounded by the close timeout.
+func (l *loop) beginClose(c *Conn) {
+	c.mu.Lock()
+	if c.state&stClosed != 0 {
+		c.mu.Unlock()
+		return
+	}
+	if c.pending > 0 && c.state&stHard == 0 {
+		l.p.mod(c.fd, false, true)
+		c.mu.Unlock()
+		c.deadline = l.now + int64(l.srv.opts.CloseTimeout)
+		l.watch(c)
+		return
+	}
+	c.mu.Unlock()
+	l.finishClose(c)
+}
+
+// finishClose closes the socket and calls OnClose, once.
+func (l *loop) finishClose(c *Conn) {
+	c.mu.Lock()
+	if c.state&stClosed != 0 {
+		c.mu.Unlock()
+		return
+	}
+	c.state |= stClosed
+	opened := c.state&stOpened != 0
+	reason := c.reason
+	c.out, c.pending = nil, 0
+	c.mu.Unlock()
+
+	if opened {
+		l.p.del(c.fd)
+		l.conns[c.fd] = nil
+	}
+	unix.Close(c.fd)
+	c.in = nil
+	l.count.Add(-1)
+	if reason == nil {
+		reason = ErrClosed
+	}
+	if opened {
+		l.srv.h.OnClose(c, reason)
+	}
+}
+
+// watch puts c in the timing wheel if it has a timeout and is not there.
+func (l *loop) watch(c *Conn) {
+	if c.wheeled || (c.idle <= 0 && c.deadline == 0) {
+		return
+	}
+	c.wheeled = true
+	l.wheel.insert(c, c.due())
+}
+
+// expire is called by the wheel for c when its slot comes up; it closes c
+// or re-inserts it.
+func (l *loop) expire(c *Conn) {
+	c.wheeled = false
+	c.mu.Lock()
+	closed := c.state&stClosed != 0
+	c.mu.Unlock()
+	if closed {
+		return
+	}
+	if c.deadline != 0 && l.now >= c.deadline {
+		c.mu.Lock()
+		c.reason = fmt.Errorf("%w (closing because: %w)", ErrFlushTimeout, c.reason)
+		c.mu.Unlock()
+		l.finishClose(c)
+		return
+	}
+	if c.deadline == 0 && c.idle > 0 && l.now >= c.lastRead+c.idle {
+		c.setReason(ErrIdleTimeout)
+		l.finishClose(c)
+		return
+	}
+	l.watch(c)
+}
+
+// shutdown closes every connection of the loop, gracefully or not.
+func (l *loop) shutdown(hard bool) {
+	l.shutting = true
+	for _, c := range l.conns {
+		if c == nil {
+			continue
+		}
+		if hard {
+			c.closeHard(ErrServerClosed)
+		} else {
+			_ = c.CloseWithError(ErrServerClosed)
+		}
+	}
+}
+
+// setReason records why c closes unless a reason is already set.
+func (c *Conn) setReason(err error) {
+	c.mu.Lock()
+	if c.reason == nil {
+		c.reason = err
+	}
+	c.mu.Unlock()
+}
+
+// due returns the loop time at which c must be looked at again.
+func (c *Conn) due() int64 {
+	if c.deadline != 0 {
+		return c.deadline
+	}
+	return c.lastRead + c.idle
+}

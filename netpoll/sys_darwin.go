@@ -1,0 +1,27 @@
+//go:build darwin
+
+package netpoll
+
+import "golang.org/x/sys/unix"
+
+// accept has no accept4 on darwin: flags are set after the fact.
+func accept(fd int) (int, unix.Sockaddr, error) {
+	nfd, sa, err := unix.Accept(fd)
+	if err != nil {
+		return -1, nil, err
+	}
+	unix.CloseOnExec(nfd)
+	if err := unix.SetNonblock(nfd, true); err != nil {
+		unix.Close(nfd)
+		return -1, nil, err
+	}
+	_ = unix.SetsockoptInt(nfd, unix.SOL_SOCKET, unix.SO_NOSIGPIPE, 1)
+	return nfd, sa, nil
+}
+
+func writev(fd int, bufs [][]byte) (int, error) { return unix.Writev(fd, bufs) }
+
+func setKeepAlivePeriod(fd, secs int) {
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPALIVE, secs)
+	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs)
+}
