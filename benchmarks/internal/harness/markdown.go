@@ -1,0 +1,173 @@
+package harness
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Markdown renders the report: the machine and settings, then one table per
+// scenario with absolute numbers and ratios against net and the best peer.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	title := "netman benchmark"
+	if r.Quick {
+		title += " (quick smoke run: these numbers mean nothing)"
+	}
+	fmt.Fprintf(&b, "# %s, %s\n\n", title, r.Date.Format("2006-01-02"))
+	r.writeSetup(&b)
+	for _, t := range r.Echo {
+		r.writeEcho(&b, t)
+	}
+	if r.ranIdle {
+		r.writeIdle(&b)
+	}
+	if r.ranLarge {
+		r.writeLarge(&b)
+	}
+	if len(r.Failures) > 0 {
+		b.WriteString("## Failures\n\n")
+		for _, f := range r.Failures {
+			fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(strings.TrimSpace(f), "\n", "\n  "))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func (r *Report) writeSetup(b *strings.Builder) {
+	fmt.Fprintf(b, "- Command: `%s` (from `benchmarks/`), started %s\n", r.Command, r.Date.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(b, "- Machine: %s, %d cores, Linux %s, %s\n", r.CPU, r.Cores, r.Kernel, r.GoVersion)
+	pin := "not pinned (fewer than 2 cores, or -pin=false)"
+	if r.Pinned {
+		pin = "server pinned to CPU 0, load generator to CPU 1 (sched_setaffinity, inherited from the forking thread)"
+	}
+	fmt.Fprintf(b, "- Placement: %s; every server runs with %d event loop(s)/thread(s) and GOMAXPROCS=%d, the load generator with GOMAXPROCS=1\n", pin, r.Loops, r.Loops)
+	fmt.Fprintf(b, "- Echo: closed loop, one 8-byte-header message in flight per connection, every echo verified; %v warm-up then %v measured, %d round(s) per server with servers alternating, median reported\n", r.Warmup, r.Duration, r.Rounds)
+	var names []string
+	for _, s := range r.Servers {
+		n := s.Name
+		if s.Netman {
+			n += " (netman)"
+		}
+		names = append(names, fmt.Sprintf("%s = `%s`", n, s.Target))
+	}
+	fmt.Fprintf(b, "- Servers: %s\n\n", strings.Join(names, "; "))
+}
+
+func (r *Report) writeEcho(b *strings.Builder, t *EchoTable) {
+	fmt.Fprintf(b, "## %s\n\n", t.Title)
+	name := func(i int) string { return t.Rows[i].Server }
+	has := func(i int) bool { return len(t.Rows[i].Rounds) > 0 }
+	tput := r.references(len(t.Rows), name, func(i int) (float64, bool) { return t.Rows[i].MsgPerSec, has(i) }, true)
+	cpu := r.references(len(t.Rows), name, func(i int) (float64, bool) { return t.Rows[i].CPUPerMsg, has(i) }, false)
+	p99 := r.references(len(t.Rows), name, func(i int) (float64, bool) { return float64(t.Rows[i].P99), has(i) }, false)
+	b.WriteString("| server | msg/s | MB/s | p50 | p99 | server CPU/msg | msg/s vs net | msg/s vs best peer | CPU/msg vs net | CPU/msg vs best peer | p99 vs net | p99 vs best peer |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for i, row := range t.Rows {
+		if !has(i) {
+			fmt.Fprintf(b, "| %s | failed | | | | | | | | | | |\n", r.label(row.Server))
+			continue
+		}
+		fmt.Fprintf(b, "| %s | %s | %.1f | %s | %s | %.2f us | %s | %s | %s | %s | %s | %s |\n",
+			r.label(row.Server), thousands(int(row.MsgPerSec)), row.MBPerSec, durLabel(row.P50), durLabel(row.P99), row.CPUPerMsg/1e3,
+			tput.vsNet(row.MsgPerSec, true), tput.vsBest(row.MsgPerSec, true),
+			cpu.vsNet(row.CPUPerMsg, true), cpu.vsBest(row.CPUPerMsg, true),
+			p99.vsNet(float64(row.P99), true), p99.vsBest(float64(row.P99), true))
+	}
+	fmt.Fprintf(b, "\nBest peer: msg/s %s, CPU/msg %s, p99 %s. Ratios are the row divided by the reference: above 1 is better for msg/s, below 1 is better for CPU/msg and p99. MB/s counts payload one way.\n\n",
+		orDash(tput.bestName), orDash(cpu.bestName), orDash(p99.bestName))
+}
+
+func (r *Report) writeIdle(b *strings.Builder) {
+	fmt.Fprintf(b, "## Memory per idle connection (%s connections)\n\n", thousands(r.IdleConns))
+	name := func(i int) string { return r.Idle[i].Server }
+	val := func(i int) (float64, bool) {
+		if r.Idle[i].Result == nil {
+			return 0, false
+		}
+		return r.Idle[i].Result.PerConn, true
+	}
+	ref := r.references(len(r.Idle), name, val, false)
+	b.WriteString("| server | RSS before | RSS with all idle | bytes/conn | vs net | vs best peer | 1,000,000 conns (extrapolated) |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|\n")
+	for i, row := range r.Idle {
+		v, ok := val(i)
+		if !ok {
+			fmt.Fprintf(b, "| %s | failed | | | | | |\n", r.label(row.Server))
+			continue
+		}
+		note := ""
+		if !row.Result.Settled {
+			note = " (RSS still moving)"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s%s | %s | %s | %s |\n", r.label(row.Server), mib(row.Result.RSSBefore), mib(row.Result.RSSAfter),
+			thousands(int(v)), note, ref.vsNet(v, true), ref.vsBest(v, true), gib(v*1e6))
+	}
+	fmt.Fprintf(b, "\nBest peer: %s. Each connection sent one short message and got its echo, then idled; bytes/conn = (settled VmRSS with all connections idle - settled VmRSS before) / connections, in a fresh server process. The last column multiplies bytes/conn by 1,000,000: an extrapolation, not a measurement (one process here cannot hold more than 20,000 descriptors).\n\n", orDash(ref.bestName))
+}
+
+func (r *Report) writeLarge(b *strings.Builder) {
+	fmt.Fprintf(b, "## One %s message\n\n", bytesLabel(int64(r.LargeSize)))
+	name := func(i int) string { return r.Large[i].Server }
+	tv := func(i int) (float64, bool) {
+		if r.Large[i].Result == nil {
+			return 0, false
+		}
+		return float64(r.Large[i].Result.Elapsed), true
+	}
+	hv := func(i int) (float64, bool) {
+		if r.Large[i].Result == nil {
+			return 0, false
+		}
+		return float64(r.Large[i].Result.HWM), true
+	}
+	tref := r.references(len(r.Large), name, tv, false)
+	href := r.references(len(r.Large), name, hv, false)
+	b.WriteString("| server | echo time | MB/s | peak RSS (VmHWM) | time vs net | time vs best peer | peak RSS vs net | peak RSS vs best peer |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	for i, row := range r.Large {
+		t, ok := tv(i)
+		if !ok {
+			fmt.Fprintf(b, "| %s | failed | | | | | | |\n", r.label(row.Server))
+			continue
+		}
+		h, _ := hv(i)
+		fmt.Fprintf(b, "| %s | %s | %.0f | %s | %s | %s | %s | %s |\n", r.label(row.Server), durLabel(row.Result.Elapsed),
+			float64(row.Result.Size)/1e6/row.Result.Elapsed.Seconds(), mib(row.Result.HWM),
+			tref.vsNet(t, true), tref.vsBest(t, true), href.vsNet(h, true), href.vsBest(h, true))
+	}
+	fmt.Fprintf(b, "\nBest peer: time %s, peak RSS %s. One connection writes the header and payload while reading the echo back; time runs from the first byte written to the last byte read, every byte verified. Peak RSS is the server's VmHWM after the echo, in a fresh process.\n\n",
+		orDash(tref.bestName), orDash(href.bestName))
+}
+
+// label marks netman's rows in bold.
+func (r *Report) label(server string) string {
+	if r.netman(server) {
+		return "**" + server + "**"
+	}
+	return server
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// durLabel formats a duration with three significant digits.
+func durLabel(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
+	default:
+		return fmt.Sprintf("%.0f us", float64(d)/1e3)
+	}
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+func gib(n float64) string { return fmt.Sprintf("%.2f GiB", n/(1<<30)) }

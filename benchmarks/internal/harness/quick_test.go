@@ -1,0 +1,90 @@
+package harness
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// logWriter sends progress lines to the test log.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// TestQuickRun runs the whole harness the way CI's smoke test does: build
+// every registered server and the load generator, run every scenario in
+// quick mode, verify every echo, write the report. It checks that the
+// harness works, never how fast anything is.
+func TestQuickRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs every server: skipped in -short mode")
+	}
+	cfg := NewConfig(true)
+	cfg.Warmup = 100 * time.Millisecond
+	cfg.Duration = 400 * time.Millisecond
+	cfg.IdleConns = 200
+	cfg.OutDir = t.TempDir()
+	cfg.Log = logWriter{t}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	report, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Failures) > 0 {
+		t.Fatalf("failures: %v", report.Failures)
+	}
+	for _, tab := range report.Echo {
+		for _, row := range tab.Rows {
+			if len(row.Rounds) != 1 || row.MsgPerSec <= 0 {
+				t.Errorf("%s %s: no measurement", tab.Scenario, row.Server)
+			}
+		}
+	}
+	for _, row := range report.Idle {
+		if row.Result == nil {
+			t.Errorf("idle %s: no measurement", row.Server)
+		}
+	}
+	for _, row := range report.Large {
+		if row.Result == nil {
+			t.Errorf("large %s: no measurement", row.Server)
+		}
+	}
+	f := report.Files(cfg.OutDir)
+	for _, p := range []string{f.Markdown, f.Chart, f.JSON} {
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Errorf("%s not written: %v", p, err)
+		}
+	}
+}
+
+// TestRunReportsBrokenServer checks that a server which does not echo fails
+// the run (what makes -quick exit non-zero) instead of producing numbers.
+func TestRunReportsBrokenServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds servers: skipped in -short mode")
+	}
+	saved := Servers
+	t.Cleanup(func() { Servers = saved })
+	Servers = append(Servers[:0:0], Server{Name: "net", Target: ModulePath + "/servers/net", Protocol: TCP},
+		// A load generator is no echo server: it exits at once, never listening.
+		Server{Name: "broken", Target: loadgenTarget, Protocol: TCP})
+	cfg := NewConfig(true)
+	cfg.Scenarios = []string{"c100-512"}
+	cfg.Warmup, cfg.Duration = 50*time.Millisecond, 200*time.Millisecond
+	cfg.OutDir = t.TempDir()
+	cfg.Log = logWriter{t}
+	report, err := Run(context.Background(), cfg)
+	if err == nil || report == nil || len(report.Failures) != 1 || !strings.HasPrefix(report.Failures[0], "broken, c100-512:") {
+		t.Fatalf("err = %v, report failures %v; want broken's start failure", err, report)
+	}
+	if !strings.Contains(report.Markdown(), "| broken | failed |") {
+		t.Error("the report does not show the failed row")
+	}
+}

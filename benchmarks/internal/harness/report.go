@@ -1,0 +1,264 @@
+package harness
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/netman-go/netman/benchmarks/internal/loadgen"
+)
+
+// Report is everything one run measured, with the machine and settings it ran
+// on. It is written as <date>.json beside the markdown and the chart.
+type Report struct {
+	// Date is when the run started.
+	Date time.Time `json:"date"`
+	// CPU is the processor's model name.
+	CPU string `json:"cpu"`
+	// Cores is the number of logical CPUs.
+	Cores int `json:"cores"`
+	// Kernel is the Linux release.
+	Kernel string `json:"kernel"`
+	// GoVersion is the toolchain that built the servers.
+	GoVersion string `json:"go_version"`
+	// Command is the command line that produced the report.
+	Command string `json:"command"`
+	// Quick marks a smoke-test run, whose numbers mean nothing.
+	Quick bool `json:"quick"`
+	// Loops is each server's event loops, threads and GOMAXPROCS.
+	Loops int `json:"loops"`
+	// Pinned tells whether server and load generator ran on separate cores.
+	Pinned bool `json:"pinned"`
+	// Warmup precedes each measured window.
+	Warmup time.Duration `json:"warmup"`
+	// Duration is each measured window.
+	Duration time.Duration `json:"duration"`
+	// Rounds is the number of windows per server and echo scenario.
+	Rounds int `json:"rounds"`
+	// IdleConns is the number of idle connections in the memory scenario.
+	IdleConns int `json:"idle_conns"`
+	// LargeSize is the large message's payload size.
+	LargeSize int `json:"large_size"`
+	// Servers are the rows, in order.
+	Servers []ServerInfo `json:"servers"`
+	// Echo holds one table per echo scenario run.
+	Echo []*EchoTable `json:"echo"`
+	// Idle holds the idle memory rows, if that scenario ran.
+	Idle []*IdleRow `json:"idle,omitempty"`
+	// Large holds the large message rows, if that scenario ran.
+	Large []*LargeRow `json:"large,omitempty"`
+	// Failures lists every failed build, start or measurement.
+	Failures []string `json:"failures,omitempty"`
+
+	ranIdle, ranLarge bool
+}
+
+// ServerInfo is one server of the run.
+type ServerInfo struct {
+	// Name labels the row.
+	Name string `json:"name"`
+	// Target is the package built.
+	Target string `json:"target"`
+	// Netman marks netman's own servers.
+	Netman bool `json:"netman"`
+}
+
+// EchoTable is one echo scenario's rows.
+type EchoTable struct {
+	// Scenario is the scenario's name.
+	Scenario string `json:"scenario"`
+	// Title is its heading.
+	Title string `json:"title"`
+	// Conns and Size describe the load.
+	Conns int `json:"conns"`
+	// Size is the payload size.
+	Size int `json:"size"`
+	// Rows has one row per server, in registry order.
+	Rows []*EchoRow `json:"rows"`
+}
+
+// EchoRow is one server's result in an echo scenario: the median of its
+// rounds, metric by metric.
+type EchoRow struct {
+	// Server is the server's name.
+	Server string `json:"server"`
+	// Rounds are the individual measurements.
+	Rounds []loadgen.EchoResult `json:"rounds"`
+	// MsgPerSec is the median messages per second.
+	MsgPerSec float64 `json:"msg_per_sec"`
+	// MBPerSec is the median payload megabytes per second, one way.
+	MBPerSec float64 `json:"mb_per_sec"`
+	// P50 is the median of the rounds' median latencies.
+	P50 time.Duration `json:"p50"`
+	// P99 is the median of the rounds' 99th percentile latencies.
+	P99 time.Duration `json:"p99"`
+	// CPUPerMsg is the median server CPU time per message, in nanoseconds.
+	CPUPerMsg float64 `json:"cpu_ns_per_msg"`
+}
+
+// IdleRow is one server's memory per idle connection.
+type IdleRow struct {
+	// Server is the server's name.
+	Server string `json:"server"`
+	// Result is the measurement, nil if it failed.
+	Result *loadgen.IdleResult `json:"result"`
+}
+
+// LargeRow is one server's large message result.
+type LargeRow struct {
+	// Server is the server's name.
+	Server string `json:"server"`
+	// Result is the measurement, nil if it failed.
+	Result *loadgen.LargeResult `json:"result"`
+}
+
+func newReport(cfg Config, servers []Server, scenarios []Scenario) *Report {
+	cpu, cores, kernel := host()
+	r := &Report{
+		Date: time.Now(), CPU: cpu, Cores: cores, Kernel: kernel, GoVersion: runtime.Version(),
+		Command: cfg.Command, Quick: cfg.Quick, Loops: cfg.Loops, Pinned: cfg.Pin,
+		Warmup: cfg.Warmup, Duration: cfg.Duration, Rounds: cfg.Rounds,
+		IdleConns: cfg.IdleConns, LargeSize: cfg.LargeSize,
+	}
+	for _, s := range servers {
+		r.Servers = append(r.Servers, ServerInfo{Name: s.Name, Target: s.Target, Netman: s.Netman})
+	}
+	for _, sc := range scenarios {
+		switch sc.Kind {
+		case KindEcho:
+			t := &EchoTable{Scenario: sc.Name, Title: sc.Title(cfg), Conns: sc.Conns, Size: sc.Size}
+			for _, s := range servers {
+				t.Rows = append(t.Rows, &EchoRow{Server: s.Name})
+			}
+			r.Echo = append(r.Echo, t)
+		case KindIdle:
+			r.ranIdle = true
+			for _, s := range servers {
+				r.Idle = append(r.Idle, &IdleRow{Server: s.Name})
+			}
+		case KindLarge:
+			r.ranLarge = true
+			for _, s := range servers {
+				r.Large = append(r.Large, &LargeRow{Server: s.Name})
+			}
+		}
+	}
+	return r
+}
+
+// add records one measurement.
+func (r *Report) add(sc Scenario, server string, res loadgen.Result) {
+	switch {
+	case res.Echo != nil:
+		for _, t := range r.Echo {
+			if t.Scenario == sc.Name {
+				for _, row := range t.Rows {
+					if row.Server == server {
+						row.Rounds = append(row.Rounds, *res.Echo)
+					}
+				}
+			}
+		}
+	case res.Idle != nil:
+		for _, row := range r.Idle {
+			if row.Server == server {
+				row.Result = res.Idle
+			}
+		}
+	case res.Large != nil:
+		for _, row := range r.Large {
+			if row.Server == server {
+				row.Result = res.Large
+			}
+		}
+	}
+}
+
+// finish computes each echo row's medians.
+func (r *Report) finish() {
+	for _, t := range r.Echo {
+		for _, row := range t.Rows {
+			if len(row.Rounds) == 0 {
+				continue
+			}
+			row.MsgPerSec = median(row.Rounds, func(e loadgen.EchoResult) float64 { return e.MsgPerSec })
+			row.MBPerSec = median(row.Rounds, func(e loadgen.EchoResult) float64 { return e.MBPerSec })
+			row.P50 = time.Duration(median(row.Rounds, func(e loadgen.EchoResult) float64 { return float64(e.P50) }))
+			row.P99 = time.Duration(median(row.Rounds, func(e loadgen.EchoResult) float64 { return float64(e.P99) }))
+			row.CPUPerMsg = median(row.Rounds, func(e loadgen.EchoResult) float64 { return e.CPUPerMsg })
+		}
+	}
+}
+
+// median returns the median of f over rounds (the mean of the middle two for
+// an even count).
+func median(rounds []loadgen.EchoResult, f func(loadgen.EchoResult) float64) float64 {
+	v := make([]float64, len(rounds))
+	for i, e := range rounds {
+		v[i] = f(e)
+	}
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// netman reports whether the named server is one of netman's.
+func (r *Report) netman(server string) bool {
+	for _, s := range r.Servers {
+		if s.Name == server {
+			return s.Netman
+		}
+	}
+	return false
+}
+
+// reference holds a metric's values for the two references rows are
+// compared with: net, and the best peer (the best non-netman server).
+type reference struct {
+	net, best float64
+	hasNet    bool
+	bestName  string
+}
+
+// references finds net's value and the best peer's value of a metric; value
+// returns false for a row without a measurement.
+func (r *Report) references(n int, name func(int) string, value func(int) (float64, bool), higherIsBetter bool) reference {
+	var ref reference
+	for i := 0; i < n; i++ {
+		v, ok := value(i)
+		if !ok || v <= 0 {
+			continue
+		}
+		if name(i) == "net" {
+			ref.net, ref.hasNet = v, true
+		}
+		if r.netman(name(i)) {
+			continue
+		}
+		if ref.bestName == "" || (higherIsBetter && v > ref.best) || (!higherIsBetter && v < ref.best) {
+			ref.best, ref.bestName = v, name(i)
+		}
+	}
+	return ref
+}
+
+// ratio formats v/against as "1.23x", or "-" when either is missing.
+func ratio(v float64, ok bool, against float64, has bool) string {
+	if !ok || !has || against <= 0 || v <= 0 || math.IsInf(v, 0) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", v/against)
+}
+
+func (ref reference) vsNet(v float64, ok bool) string {
+	return ratio(v, ok, ref.net, ref.hasNet)
+}
+
+func (ref reference) vsBest(v float64, ok bool) string {
+	return ratio(v, ok, ref.best, ref.bestName != "")
+}

@@ -1,0 +1,118 @@
+package harness
+
+import (
+	"bytes"
+	"image/png"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netman-go/netman/benchmarks/internal/loadgen"
+)
+
+// sampleReport has netpoll (netman), net, gnet and a failed nbio.
+func sampleReport(t *testing.T) *Report {
+	t.Helper()
+	cfg := NewConfig(false)
+	servers, err := selectServers([]string{"netpoll", "net", "gnet", "nbio"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenarios, err := selectScenarios([]string{"c100-512", "idle", "large"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newReport(cfg, servers, scenarios)
+	echo := func(msgs, cpu float64, p99 time.Duration) loadgen.Result {
+		return loadgen.Result{Echo: &loadgen.EchoResult{MsgPerSec: msgs, MBPerSec: msgs * 512 / 1e6, CPUPerMsg: cpu, P50: p99 / 2, P99: p99}}
+	}
+	sc := scenarios[0]
+	// Three rounds each; the median is the middle one.
+	for _, m := range []float64{150_000, 200_000, 100_000} {
+		r.add(sc, "netpoll", echo(m, 5000, 2*time.Millisecond))
+	}
+	for _, m := range []float64{100_000, 90_000, 110_000} {
+		r.add(sc, "net", echo(m, 8000, 4*time.Millisecond))
+	}
+	for _, m := range []float64{120_000, 125_000, 130_000} {
+		r.add(sc, "gnet", echo(m, 6000, 3*time.Millisecond))
+	}
+	r.add(scenarios[1], "netpoll", loadgen.Result{Idle: &loadgen.IdleResult{Conns: 10000, RSSBefore: 1 << 20, RSSAfter: 1<<20 + 5_000_000, PerConn: 500, Settled: true}})
+	r.add(scenarios[1], "net", loadgen.Result{Idle: &loadgen.IdleResult{Conns: 10000, PerConn: 8000, Settled: true}})
+	r.add(scenarios[1], "gnet", loadgen.Result{Idle: &loadgen.IdleResult{Conns: 10000, PerConn: 600, Settled: false}})
+	r.add(scenarios[2], "net", loadgen.Result{Large: &loadgen.LargeResult{Size: 100 << 20, Elapsed: 200 * time.Millisecond, HWM: 10 << 20}})
+	r.Failures = append(r.Failures, "nbio, build: boom")
+	r.finish()
+	return r
+}
+
+func TestMarkdown(t *testing.T) {
+	r := sampleReport(t)
+	md := r.Markdown()
+	wantLines := []string{
+		// netpoll median 150k: 1.50x net (100k), 1.20x best peer gnet (125k);
+		// CPU 5000 vs net 8000 = 0.62x, vs gnet 6000 = 0.83x; p99 2ms vs 4ms, 3ms.
+		"| **netpoll** | 150,000 | 76.8 | 1.00 ms | 2.00 ms | 5.00 us | 1.50x | 1.20x | 0.62x | 0.83x | 0.50x | 0.67x |",
+		"| net | 100,000 | 51.2 | 2.00 ms | 4.00 ms | 8.00 us | 1.00x | 0.80x | 1.00x | 1.33x | 1.00x | 1.33x |",
+		"| nbio | failed |",
+		"Best peer: msg/s gnet, CPU/msg gnet, p99 gnet.",
+		// Idle: netpoll 500 B vs net 8000 and best peer gnet 600; 1M conns = 500e6 B.
+		"| **netpoll** | 1.0 MiB | 5.8 MiB | 500 | 0.06x | 0.83x | 0.47 GiB |",
+		"| gnet | 0.0 MiB | 0.0 MiB | 600 (RSS still moving) |",
+		"(extrapolated)",
+		"| net | 200.00 ms | 524 | 10.0 MiB | 1.00x | 1.00x | 1.00x | 1.00x |",
+		"| **netpoll** | failed |",
+		"## Failures\n\n- nbio, build: boom",
+	}
+	for _, w := range wantLines {
+		if !strings.Contains(md, w) {
+			t.Errorf("markdown lacks %q\n%s", w, md)
+		}
+	}
+}
+
+func TestChart(t *testing.T) {
+	r := sampleReport(t)
+	var b bytes.Buffer
+	if err := r.Chart(&b); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// echo: 3 panels, idle: 1, large: 2 -> 3 rows of 2.
+	if got := img.Bounds().Dy(); got != headH+3*panelH {
+		t.Fatalf("chart height %d, want %d", got, headH+3*panelH)
+	}
+}
+
+func TestWriteAndSummary(t *testing.T) {
+	r := sampleReport(t)
+	dir := t.TempDir()
+	cfg := NewConfig(false)
+	cfg.OutDir = dir + "/results"
+	cfg.Summary = dir + "/RESULTS.md"
+	if err := r.write(cfg); err != nil {
+		t.Fatal(err)
+	}
+	f := r.Files(cfg.OutDir)
+	for _, p := range []string{f.Markdown, f.Chart, f.JSON, cfg.Summary} {
+		if _, err := readFile(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, _ := readFile(cfg.Summary)
+	date := r.Date.Format("2006-01-02")
+	for _, want := range []string{"results/" + date + ".md", "results/" + date + ".png", "20,000", "extrapolation", "### Echo, 100 connections x 512 B payload"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("RESULTS.md lacks %q", want)
+		}
+	}
+}
+
+func readFile(p string) (string, error) {
+	b, err := os.ReadFile(p)
+	return string(b), err
+}

@@ -1,0 +1,102 @@
+package harness
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Protocol is how the load generator talks to a server.
+type Protocol string
+
+// The protocols a server row can use. The load generator speaks TCP today;
+// TLS and WebSocket rows are registered once it speaks them too.
+const (
+	// TCP is plain TCP carrying the default wire format.
+	TCP Protocol = "tcp"
+	// TLS is TCP wrapped in TLS 1.3.
+	TLS Protocol = "tls"
+	// WS is WebSocket, one binary message per frame.
+	WS Protocol = "ws"
+)
+
+// Server is one row of the benchmark: a name, a main package the harness
+// builds into its own binary, and the protocol it speaks. Every server binary
+// follows the contract of package serve: -addr host:port and -loops N, an
+// echo of each message, a clean exit on SIGINT or SIGTERM.
+type Server struct {
+	// Name labels the row; -servers selects by it.
+	Name string
+	// Target is the package path given to go build (built in the workspace,
+	// so any module of the repository can hold it).
+	Target string
+	// Protocol is how the load generator reaches it.
+	Protocol Protocol
+	// Netman marks netman's own servers; the others are peers, and the best
+	// peer is the reference netman is held against.
+	Netman bool
+	// Args are extra arguments after -addr and -loops.
+	Args []string
+}
+
+// Servers is the registry, in the order rows appear in the tables. Adding a
+// row is adding an entry here (and its main package, if it is new).
+var Servers = []Server{
+	// netman's bare reactor: the coordinator's examples/echo, a raw netpoll echo.
+	{Name: "netpoll", Target: "github.com/netman-go/netman/examples/echo", Protocol: TCP, Netman: true},
+
+	// SLOT: netman's routed echo through netman/server, a server whose
+	// AddRouter(0, echo) sends each framed message back. When the umbrella
+	// API compiles, write benchmarks/servers/netman-routed/main.go (use
+	// serve.Parse; server.New on the -addr host and port with
+	// WithNumEventLoop(f.Loops) and a max body length of at least 100 MiB for
+	// the large message; AddRouter(0, echo); stop on serve.SignalContext),
+	// add require+replace lines for netman and the modules below it to
+	// benchmarks/go.mod, and uncomment:
+	// {Name: "netman", Target: "github.com/netman-go/netman/benchmarks/servers/netman-routed", Protocol: TCP, Netman: true},
+
+	// Peers.
+	{Name: "net", Target: "github.com/netman-go/netman/benchmarks/servers/net", Protocol: TCP},
+	{Name: "gnet", Target: "github.com/netman-go/netman/benchmarks/servers/gnet", Protocol: TCP},
+	{Name: "nbio", Target: "github.com/netman-go/netman/benchmarks/servers/nbio", Protocol: TCP},
+
+	// Later rows, once the load generator speaks TLS and WebSocket (see the
+	// slot in internal/loadgen's dial):
+	// {Name: "netman-tls", Target: ".../examples/tlsecho", Protocol: TLS, Netman: true},
+	// {Name: "crypto/tls", Target: ".../benchmarks/servers/cryptotls", Protocol: TLS},
+	// {Name: "netman-ws", Target: ".../examples/wsecho", Protocol: WS, Netman: true},
+	// {Name: "nbio-ws", Target: ".../benchmarks/servers/nbiows", Protocol: WS},
+	// {Name: "gorilla", Target: ".../benchmarks/servers/gorilla", Protocol: WS},
+}
+
+// ServerNames returns the names of the registered servers.
+func ServerNames() []string {
+	names := make([]string, len(Servers))
+	for i, s := range Servers {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// selectServers returns the registered servers named in names (all when
+// names is empty), in registry order.
+func selectServers(names []string) ([]Server, error) {
+	if len(names) == 0 {
+		return slices.Clone(Servers), nil
+	}
+	var out []Server
+	for _, n := range names {
+		i := slices.IndexFunc(Servers, func(s Server) bool { return s.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("%w: unknown server %q (known: %s)", ErrConfig, n, strings.Join(ServerNames(), ", "))
+		}
+		if !slices.ContainsFunc(out, func(s Server) bool { return s.Name == n }) {
+			out = append(out, Servers[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Server) int {
+		return slices.IndexFunc(Servers, func(s Server) bool { return s.Name == a.Name }) -
+			slices.IndexFunc(Servers, func(s Server) bool { return s.Name == b.Name })
+	})
+	return out, nil
+}
