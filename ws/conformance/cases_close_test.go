@@ -1,0 +1,106 @@
+package conformance
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/netman-go/netman/ws"
+)
+
+// closeCases model Autobahn group 7.
+func closeCases() []testCase {
+	big := textOf(256 << 10)
+	cs := []testCase{
+		{id: "7.1.1", desc: "text message, then close", steps: steps(text("Hello World!"), closeFrame(1000, "")),
+			want: frames(eText("Hello World!")), close: 1000},
+		{id: "7.1.2", desc: "close twice", steps: steps(closeFrame(1000, ""), closeFrame(1000, "")), close: 1000},
+		{id: "7.1.3", desc: "close, then ping (not answered)", steps: steps(closeFrame(1000, ""), ping("Hello World!")), close: 1000},
+		{id: "7.1.4", desc: "close, then text (not echoed)", steps: steps(closeFrame(1000, ""), text("Hello World!")), close: 1000},
+		{id: "7.1.5", desc: "first fragment of a text, close, then the last fragment", steps: steps(fr(1, false, 0, []byte("fragment1")),
+			closeFrame(1000, ""), fr(0, true, 0, []byte("fragment2"))), close: 1000},
+		{id: "7.1.6", desc: "256 KiB text, close, then ping, in one write", steps: steps(send(text(big), closeFrame(1000, ""), ping("Hello World!"))),
+			want: frames(eText(big)), close: 1000},
+		{id: "7.3.1", desc: "close with empty payload", steps: steps(fr(8, true, 0, nil)), close: closeEmpty},
+		{id: "7.3.2", desc: "close with 1-byte payload", steps: steps(fr(8, true, 0, []byte{'a'})), close: 1002},
+		{id: "7.3.3", desc: "close 1000 without reason", steps: steps(closeFrame(1000, "")), close: 1000},
+		{id: "7.3.4", desc: "close 1000 with reason", steps: steps(closeFrame(1000, "Hello World!")), close: 1000},
+		{id: "7.3.5", desc: "close 1000 with a 123-byte reason", steps: steps(closeFrame(1000, strings.Repeat("*", 123))), close: 1000},
+		{id: "7.3.6", desc: "close 1000 with a 124-byte reason (control payload of 126)", steps: steps(closeFrame(1000, strings.Repeat("*", 124))), close: 1002},
+		{id: "7.5.1", desc: "close 1000 with a reason that is not UTF-8", steps: steps(closeFrame(1000, "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80edited")), close: 1007},
+	}
+	valid := []uint16{1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999}
+	for i, code := range valid {
+		cs = append(cs, testCase{id: "7.7." + itoa(i+1), desc: fmt.Sprintf("close with valid code %d", code),
+			steps: steps(closeFrame(code, "")), close: int(code)})
+	}
+	for i, code := range []uint16{1012, 1013, 1014} {
+		cs = append(cs, testCase{id: "7.7." + itoa(len(valid)+i+1), desc: fmt.Sprintf("close with IANA-registered code %d", code),
+			steps: steps(closeFrame(code, "")), close: int(code),
+			note: "1012-1014 are registered with IANA (service restart, try again later, bad gateway) and accepted, as browsers do; Autobahn's older releases listed them as invalid"})
+	}
+	invalid := []uint16{0, 999, 1004, 1005, 1006, 1016, 1100, 2000, 2999, 1015}
+	for i, code := range invalid {
+		cs = append(cs, testCase{id: "7.9." + itoa(i+1), desc: fmt.Sprintf("close with invalid code %d", code),
+			steps: steps(closeFrame(code, "")), close: 1002})
+	}
+	cs = append(cs,
+		testCase{id: "7.13.1", desc: "close with code 5000 (out of range)", steps: steps(closeFrame(5000, "")), close: 1002},
+		testCase{id: "7.13.2", desc: "close with code 65535", steps: steps(closeFrame(65535, "")), close: 1002},
+	)
+	return cs
+}
+
+// limitCases model Autobahn group 9 at a size that keeps the suite fast ("performance-lite"),
+// plus the message-size limit.
+func limitCases() []testCase {
+	const mib = 1 << 20
+	cs := []testCase{}
+	for i, n := range []int{64 << 10, 256 << 10, mib} {
+		cs = append(cs,
+			testCase{id: "9.1." + itoa(i+1), desc: "text message of " + kib(n), steps: steps(text(textOf(n))), want: frames(eText(textOf(n))), close: 1000},
+			testCase{id: "9.2." + itoa(i+1), desc: "binary message of " + kib(n), steps: steps(binary(pattern(n))), want: frames(eBinary(pattern(n))), close: 1000},
+		)
+	}
+	for i, size := range []int{64, 4 << 10, 64 << 10} {
+		cs = append(cs,
+			testCase{id: "9.3." + itoa(i+1), desc: "1 MiB text in fragments of " + kib(size), steps: steps(fragments(1, []byte(textOf(mib)), size)),
+				want: frames(eText(textOf(mib))), close: 1000},
+			testCase{id: "9.4." + itoa(i+1), desc: "1 MiB binary in fragments of " + kib(size), steps: steps(fragments(2, pattern(mib), size)),
+				want: frames(eBinary(pattern(mib))), close: 1000},
+			testCase{id: "9.5." + itoa(i+1), desc: "1 MiB text in one frame, written in chops of " + kib(size), steps: steps(chopped(size, text(textOf(mib)))),
+				want: frames(eText(textOf(mib))), close: 1000},
+			testCase{id: "9.6." + itoa(i+1), desc: "1 MiB binary in one frame, written in chops of " + kib(size), steps: steps(chopped(size, binary(pattern(mib)))),
+				want: frames(eBinary(pattern(mib))), close: 1000},
+		)
+	}
+	var many, manyBin []byte
+	var echoes, echoesBin []frame
+	for i := 0; i < 1000; i++ {
+		s := fmt.Sprintf("message %07d", i)
+		many = append(many, text(s)...)
+		manyBin = append(manyBin, binary([]byte(s))...)
+		echoes = append(echoes, eText(s))
+		echoesBin = append(echoesBin, eBinary([]byte(s)))
+	}
+	cs = append(cs,
+		testCase{id: "9.7.1", desc: "1000 small text messages in one write", steps: steps(many), want: echoes, close: 1000},
+		testCase{id: "9.8.1", desc: "1000 small binary messages in one write", steps: steps(manyBin), want: echoesBin, close: 1000},
+		testCase{id: "9.9.1", desc: "message one byte over the 64 KiB limit", steps: steps(binary(pattern(64<<10 + 1))), close: 1009,
+			opts: []ws.Option{ws.WithMaxMessageSize(64 << 10)}, note: "not in Autobahn: checks WithMaxMessageSize"},
+		testCase{id: "9.9.2", desc: "fragmented message growing over the 64 KiB limit", steps: steps(fragments(2, pattern(64<<10+1), 4096)), close: 1009,
+			opts: []ws.Option{ws.WithMaxMessageSize(64 << 10)}, note: "not in Autobahn: checks WithMaxMessageSize"},
+		testCase{id: "9.9.3", desc: "message exactly at the 64 KiB limit", steps: steps(binary(pattern(64 << 10))), want: frames(eBinary(pattern(64 << 10))), close: 1000,
+			opts: []ws.Option{ws.WithMaxMessageSize(64 << 10)}, note: "not in Autobahn: checks WithMaxMessageSize"},
+	)
+	return cs
+}
+
+func kib(n int) string {
+	switch {
+	case n >= 1<<20:
+		return itoa(n>>20) + " MiB"
+	case n >= 1<<10:
+		return itoa(n>>10) + " KiB"
+	}
+	return itoa(n) + " B"
+}
