@@ -131,3 +131,22 @@ func BenchmarkWriteText(b *testing.B) {
 }
 
 func byteSize(n int) string { return fmt.Sprintf("%dB", n) }
+
+func TestBigFrameHeaderAllocatesNothing(t *testing.T) {
+	// A header announcing a 10 MiB frame must not make the codec allocate 10 MiB up front:
+	// the buffer grows only as payload bytes actually arrive.
+	f, _, _ := openConn(t, ws.WithMaxMessageSize(16<<20))
+	payload := make([]byte, 10<<20)
+	frame := wstest.Frame(2, true, 0, payload)
+	hl := len(frame) - len(payload)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	n, err := f.c.Feed(frame[:hl+100])
+	runtime.ReadMemStats(&after)
+	if err != nil || n != hl+100 {
+		t.Fatalf("Feed: %d, %v", n, err)
+	}
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 64<<10 {
+		t.Fatalf("header and 100 payload bytes allocated %d bytes", grown)
+	}
+}
