@@ -81,6 +81,7 @@ func openDeflate(t testing.TB, offer string, opts ...ws.Option) (*feeder, *recor
 	}
 	out.mu.Lock()
 	out.buf.Reset()
+	out.writes = 0
 	out.mu.Unlock()
 	return f, rec, out
 }

@@ -10,7 +10,17 @@ import (
 )
 
 func TestConcurrentWritesDoNotInterleave(t *testing.T) {
-	f, _, out := openConn(t)
+	t.Run("plain", func(t *testing.T) {
+		f, _, out := openConn(t)
+		concurrentWrites(t, f, out)
+	})
+	t.Run("deflate", func(t *testing.T) {
+		f, _, out := openDeflate(t, "permessage-deflate")
+		concurrentWrites(t, f, out)
+	})
+}
+
+func concurrentWrites(t *testing.T, f *feeder, out *syncBuffer) {
 	const writers, each = 8, 200
 	var wg sync.WaitGroup
 	for w := 0; w < writers; w++ {
@@ -39,6 +49,9 @@ func TestConcurrentWritesDoNotInterleave(t *testing.T) {
 		t.Fatalf("%d frames in %d writes, want %d", len(fs), out.writes, writers*each)
 	}
 	for _, fr := range fs {
+		if fr.Rsv == 4 {
+			fr.Payload, fr.Rsv = inflateClient(t, fr.Payload), 0
+		}
 		if !fr.Fin || fr.Rsv != 0 || (fr.Op != 1 && fr.Op != 2) || len(bytes.Trim(fr.Payload, string(fr.Payload[:1]))) != 0 {
 			t.Fatalf("corrupt frame fin=%v op=%d len=%d", fr.Fin, fr.Op, len(fr.Payload))
 		}
