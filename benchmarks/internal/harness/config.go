@@ -139,9 +139,9 @@ type Config struct {
 func NewConfig(quick bool) Config {
 	cfg := Config{
 		Quick:     quick,
-		Warmup:    time.Second,
-		Duration:  3 * time.Second,
-		Rounds:    3,
+		Warmup:    500 * time.Millisecond,
+		Duration:  2 * time.Second,
+		Rounds:    5,
 		IdleConns: 10_000,
 		LargeSize: 100 << 20,
 		Loops:     1,

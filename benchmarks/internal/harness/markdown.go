@@ -37,7 +37,8 @@ func (r *Report) Markdown() string {
 
 func (r *Report) writeSetup(b *strings.Builder) {
 	fmt.Fprintf(b, "- Command: `%s` (from `benchmarks/`), started %s\n", r.Command, r.Date.Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(b, "- Machine: %s, %d cores, Linux %s, %s\n", r.CPU, r.Cores, r.Kernel, r.GoVersion)
+	fmt.Fprintf(b, "- Machine: %s, %d cores, Linux %s, %s; 1-minute load average %.2f at the start, %.2f at the end (shared machine: other work is noise)\n",
+		r.CPU, r.Cores, r.Kernel, r.GoVersion, r.LoadAvgStart, r.LoadAvgEnd)
 	pin := "not pinned (fewer than 2 cores, or -pin=false)"
 	if r.Pinned {
 		pin = "server pinned to CPU 0, load generator to CPU 1 (sched_setaffinity, inherited from the forking thread)"
@@ -75,8 +76,18 @@ func (r *Report) writeEcho(b *strings.Builder, t *EchoTable) {
 			cpu.vsNet(row.CPUPerMsg, true), cpu.vsBest(row.CPUPerMsg, true),
 			p99.vsNet(float64(row.P99), true), p99.vsBest(float64(row.P99), true))
 	}
-	fmt.Fprintf(b, "\nBest peer: msg/s %s, CPU/msg %s, p99 %s. Ratios are the row divided by the reference: above 1 is better for msg/s, below 1 is better for CPU/msg and p99. MB/s counts payload one way.\n\n",
+	fmt.Fprintf(b, "\nBest peer: msg/s %s, CPU/msg %s, p99 %s. Ratios are the row divided by the reference: above 1 is better for msg/s, below 1 is better for CPU/msg and p99. MB/s counts payload one way.",
 		orDash(tput.bestName), orDash(cpu.bestName), orDash(p99.bestName))
+	var busy []string
+	for i, row := range t.Rows {
+		if has(i) {
+			busy = append(busy, fmt.Sprintf("%s %.0f%% / %.0f%%", row.Server, 100*row.ServerBusy, 100*row.LoadBusy))
+		}
+	}
+	if len(busy) > 0 {
+		fmt.Fprintf(b, " Core busy, server / load generator: %s.", strings.Join(busy, ", "))
+	}
+	b.WriteString("\n\n")
 }
 
 func (r *Report) writeIdle(b *strings.Builder) {

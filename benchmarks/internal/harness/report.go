@@ -21,6 +21,11 @@ type Report struct {
 	Cores int `json:"cores"`
 	// Kernel is the Linux release.
 	Kernel string `json:"kernel"`
+	// LoadAvgStart and LoadAvgEnd are the machine's 1-minute load average
+	// when the run started and ended: other work shows up as noise.
+	LoadAvgStart float64 `json:"loadavg_start"`
+	// LoadAvgEnd is the 1-minute load average when the run ended.
+	LoadAvgEnd float64 `json:"loadavg_end"`
 	// GoVersion is the toolchain that built the servers.
 	GoVersion string `json:"go_version"`
 	// Command is the command line that produced the report.
@@ -96,6 +101,12 @@ type EchoRow struct {
 	P99 time.Duration `json:"p99"`
 	// CPUPerMsg is the median server CPU time per message, in nanoseconds.
 	CPUPerMsg float64 `json:"cpu_ns_per_msg"`
+	// ServerBusy is the median share of the window the server spent on a
+	// CPU (1 = one core busy throughout).
+	ServerBusy float64 `json:"server_busy"`
+	// LoadBusy is the same for the load generator: near 1, its core set the
+	// pace rather than the server.
+	LoadBusy float64 `json:"load_busy"`
 }
 
 // IdleRow is one server's memory per idle connection.
@@ -117,7 +128,7 @@ type LargeRow struct {
 func newReport(cfg Config, servers []Server, scenarios []Scenario) *Report {
 	cpu, cores, kernel := host()
 	r := &Report{
-		Date: time.Now(), CPU: cpu, Cores: cores, Kernel: kernel, GoVersion: runtime.Version(),
+		Date: time.Now(), CPU: cpu, Cores: cores, Kernel: kernel, GoVersion: runtime.Version(), LoadAvgStart: loadAvg(),
 		Command: cfg.Command, Quick: cfg.Quick, Loops: cfg.Loops, Pinned: cfg.Pin,
 		Warmup: cfg.Warmup, Duration: cfg.Duration, Rounds: cfg.Rounds,
 		IdleConns: cfg.IdleConns, LargeSize: cfg.LargeSize,
@@ -188,8 +199,18 @@ func (r *Report) finish() {
 			row.P50 = time.Duration(median(row.Rounds, func(e loadgen.EchoResult) float64 { return float64(e.P50) }))
 			row.P99 = time.Duration(median(row.Rounds, func(e loadgen.EchoResult) float64 { return float64(e.P99) }))
 			row.CPUPerMsg = median(row.Rounds, func(e loadgen.EchoResult) float64 { return e.CPUPerMsg })
+			row.ServerBusy = median(row.Rounds, func(e loadgen.EchoResult) float64 { return busy(e.ServerCPU, e.Window) })
+			row.LoadBusy = median(row.Rounds, func(e loadgen.EchoResult) float64 { return busy(e.LoadCPU, e.Window) })
 		}
 	}
+}
+
+// busy is cpu as a share of window.
+func busy(cpu, window time.Duration) float64 {
+	if window <= 0 {
+		return 0
+	}
+	return float64(cpu) / float64(window)
 }
 
 // median returns the median of f over rounds (the mean of the middle two for

@@ -82,6 +82,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, err
 		}
 	}
+	r.report.LoadAvgEnd = loadAvg()
 	r.report.finish()
 	if err := r.report.write(cfg); err != nil {
 		return r.report, err
@@ -226,7 +227,7 @@ func (r *runner) measure(ctx context.Context, s Server, bin string, sc Scenario)
 		return loadgen.Result{}, fmt.Errorf("%w: %s; its output:\n%s", ErrLoad, exitError(lg.err), indent(lg.out.String()))
 	}
 	if res.Error != "" || lg.err != nil {
-		return loadgen.Result{}, fmt.Errorf("%w: %s (%s)", ErrLoad, res.Error, exitError(lg.err))
+		return loadgen.Result{}, fmt.Errorf("%w: %s (%s); server output:\n%s", ErrLoad, res.Error, exitError(lg.err), indent(srv.out.String()))
 	}
 	if res.Echo == nil && res.Idle == nil && res.Large == nil {
 		return loadgen.Result{}, fmt.Errorf("%w: empty result", ErrLoad)
@@ -247,6 +248,23 @@ func summary(r loadgen.Result) string {
 		return fmt.Sprintf("%s in %s, peak RSS %s", bytesLabel(int64(r.Large.Size)), durLabel(r.Large.Elapsed), mib(r.Large.HWM))
 	}
 	return ""
+}
+
+// loadAvg returns the 1-minute load average, or -1 if unknown.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // host describes the machine for the report.
