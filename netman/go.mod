@@ -1,3 +1,22 @@
 module github.com/netman-go/netman/netman
 
-go 1.24
+go 1.24.0
+
+require (
+	github.com/netman-go/netman/framing v0.0.0
+	github.com/netman-go/netman/netpoll v0.0.0
+	github.com/netman-go/netman/router v0.0.0
+	github.com/rs/zerolog v1.34.0
+)
+
+require (
+	github.com/mattn/go-colorable v0.1.13 // indirect
+	github.com/mattn/go-isatty v0.0.19 // indirect
+	golang.org/x/sys v0.41.0 // indirect
+)
+
+replace (
+	github.com/netman-go/netman/framing => ../framing
+	github.com/netman-go/netman/netpoll => ../netpoll
+	github.com/netman-go/netman/router => ../router
+)

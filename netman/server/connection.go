@@ -1,0 +1,178 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+
+	"github.com/netman-go/netman/framing"
+	"github.com/netman-go/netman/netman/iface"
+)
+
+var (
+	// ErrNotWebsocket is returned by Text and Binary on a TCP connection.
+	ErrNotWebsocket = errors.New("netman: not a websocket connection")
+	// ErrConnClosed is returned when sending on a closed connection.
+	ErrConnClosed = errors.New("netman: connection closed")
+)
+
+// transport is what a connection writes to: a netpoll or tlsconn conn.
+type transport interface {
+	Write(b []byte) (int, error)
+	Writev(bufs ...[]byte) (int, error)
+	Close() error
+	CloseNow() error
+	CloseWithError(err error) error
+	RemoteAddr() net.Addr
+	LocalAddr() net.Addr
+	PauseReading()
+	ResumeReading()
+}
+
+// wsWriter is the WebSocket side of a connection, set by the websocket glue.
+type wsWriter interface {
+	text(data []byte) (int, error)
+	binary(data []byte) (int, error)
+	close(code int, reason string) error
+	query() url.Values
+}
+
+// connection is one client: it implements iface.IConnect. Reading state
+// (dec) belongs to the event loop; the inbox belongs to whoever holds mu.
+type connection struct {
+	id     int
+	srv    *Server
+	t      transport
+	dec    *framing.Decoder
+	ws     wsWriter
+	closed atomic.Bool
+
+	mu     sync.Mutex
+	inbox  []job // messages read and not yet handled; nil when empty
+	queued bool  // waiting in or running on the worker pool
+	paused bool  // reading paused because the inbox is full
+	next   *connection
+}
+
+var _ iface.IConnect = (*connection)(nil)
+
+// GetID returns the connection's id, never reused while the server runs.
+func (c *connection) GetID() int { return c.id }
+
+// Send writes one message with the server's packer.
+func (c *connection) Send(msgID uint32, data []byte) (int, error) {
+	if c.ws != nil {
+		return c.ws.binary(data)
+	}
+	if c.closed.Load() {
+		return 0, ErrConnClosed
+	}
+	return c.srv.send(c.t, msgID, data)
+}
+
+// Text sends a WebSocket text message.
+func (c *connection) Text(data []byte) (int, error) {
+	if c.ws == nil {
+		return 0, ErrNotWebsocket
+	}
+	return c.ws.text(data)
+}
+
+// Binary sends a WebSocket binary message.
+func (c *connection) Binary(data []byte) (int, error) {
+	if c.ws == nil {
+		return 0, ErrNotWebsocket
+	}
+	return c.ws.binary(data)
+}
+
+// Close closes the connection once what was sent is flushed.
+func (c *connection) Close() error {
+	if c.ws != nil {
+		return c.ws.close(1000, "")
+	}
+	return c.t.Close()
+}
+
+// CloseWithCode closes a WebSocket connection with a close frame; on TCP
+// it is Close.
+func (c *connection) CloseWithCode(code int, reason string) error {
+	if c.ws != nil {
+		return c.ws.close(code, reason)
+	}
+	return c.t.Close()
+}
+
+// GetConnectMgr returns the server's connection manager.
+func (c *connection) GetConnectMgr() iface.IConnectManager { return &c.srv.conns }
+
+// RemoteAddr returns the client's address.
+func (c *connection) RemoteAddr() net.Addr { return c.t.RemoteAddr() }
+
+// LocalAddr returns the local address.
+func (c *connection) LocalAddr() net.Addr { return c.t.LocalAddr() }
+
+// Query returns the WebSocket upgrade's query parameters, nil on TCP.
+func (c *connection) Query() url.Values {
+	if c.ws == nil {
+		return nil
+	}
+	return c.ws.query()
+}
+
+// IsClosed reports whether the connection is closed.
+func (c *connection) IsClosed() bool { return c.closed.Load() }
+
+// manager is the server's registry of open connections.
+type manager struct {
+	mu sync.RWMutex
+	m  map[int]*connection
+}
+
+var _ iface.IConnectManager = (*manager)(nil)
+
+func (m *manager) add(c *connection) {
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = make(map[int]*connection)
+	}
+	m.m[c.id] = c
+	m.mu.Unlock()
+}
+
+func (m *manager) remove(c *connection) {
+	m.mu.Lock()
+	delete(m.m, c.id)
+	m.mu.Unlock()
+}
+
+// GetConnects returns a snapshot of the open connections.
+func (m *manager) GetConnects() []iface.IConnect {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]iface.IConnect, 0, len(m.m))
+	for _, c := range m.m {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Get returns the open connection with id, or nil.
+func (m *manager) Get(id int) iface.IConnect {
+	m.mu.RLock()
+	c, ok := m.m[id]
+	m.mu.RUnlock()
+	if !ok {
+		return nil
+	}
+	return c
+}
+
+// Len returns the number of open connections.
+func (m *manager) Len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.m)
+}

@@ -1,0 +1,202 @@
+package server
+
+import (
+	"crypto/tls"
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/netman-go/netman/netman/iface"
+	"github.com/rs/zerolog"
+)
+
+// Option configures a Server.
+type Option func(*options)
+
+type options struct {
+	numEventLoop      int
+	hooks             iface.IHooks
+	maxBodyLength     uint32
+	tcpKeepAlive      time.Duration
+	logOutput         io.Writer
+	logLevel          zerolog.Level
+	packer            iface.IPacker
+	heartbeatInterval time.Duration
+	heartbeatIdle     time.Duration
+	tlsCertFile       string
+	tlsKeyFile        string
+	tlsConfig         *tls.Config
+	handlerOnLoop     bool
+	workers           int
+	maxInbox          int
+	maxPendingWrite   int
+	notFound          iface.IRouter
+	reusePort         bool
+	wsMaxMessage      int
+	wsCompression     bool
+	wsCheckOrigin     func(origin string) bool
+}
+
+func defaultOptions() options {
+	return options{
+		numEventLoop: runtime.NumCPU(),
+		logOutput:    os.Stdout,
+		logLevel:     zerolog.InfoLevel,
+		workers:      1024,
+		maxInbox:     1024,
+		wsMaxMessage: 16 << 20,
+	}
+}
+
+// WithNumEventLoop sets the number of event loops (default runtime.NumCPU()).
+func WithNumEventLoop(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.numEventLoop = n
+		}
+	}
+}
+
+// WithHooks sets the OnOpen/OnClose hooks of a TCP server. OnOpen runs
+// before the connection's first message is handled and OnClose after its
+// last one, exactly once each.
+func WithHooks(hooks iface.IHooks) Option {
+	return func(o *options) { o.hooks = hooks }
+}
+
+// WithMaxBodyLength refuses messages whose header declares a body longer
+// than n bytes; the connection is closed and the event logged. 0 (the
+// default) means no limit.
+func WithMaxBodyLength(n uint32) Option {
+	return func(o *options) { o.maxBodyLength = n }
+}
+
+// WithTCPKeepAlive enables TCP keep-alive with the given period.
+func WithTCPKeepAlive(d time.Duration) Option {
+	return func(o *options) { o.tcpKeepAlive = d }
+}
+
+// WithLogOutput sets where the framework logs (default os.Stdout). Logs are
+// zerolog JSON lines: start, stop, connection errors, limits hit; never one
+// per message.
+func WithLogOutput(w io.Writer) Option {
+	return func(o *options) {
+		if w != nil {
+			o.logOutput = w
+		}
+	}
+}
+
+// WithLogLevel sets the minimum level logged (default zerolog.InfoLevel;
+// DebugLevel adds a line per connection opened and closed normally).
+func WithLogLevel(level zerolog.Level) Option {
+	return func(o *options) { o.logLevel = level }
+}
+
+// WithPacker replaces the default packet format (util.NewDataPacker()).
+func WithPacker(p iface.IPacker) Option {
+	return func(o *options) { o.packer = p }
+}
+
+// WithHeartbeatCheckInterval sets how often silent connections are looked
+// for. It takes effect together with WithHeartbeatIdleTime; the check runs
+// on each event loop's timing wheel, at least as often as this interval.
+func WithHeartbeatCheckInterval(d time.Duration) Option {
+	return func(o *options) { o.heartbeatInterval = d }
+}
+
+// WithHeartbeatIdleTime closes connections that sent nothing for d. It
+// takes effect together with WithHeartbeatCheckInterval.
+func WithHeartbeatIdleTime(d time.Duration) Option {
+	return func(o *options) { o.heartbeatIdle = d }
+}
+
+// WithTls enables TLS with a certificate and key in PEM files.
+//
+// Deprecated: use WithTLSConfig, which wins when both are given. WithTls
+// stays for compatibility; a file that cannot be loaded makes Start fail.
+func WithTls(certFile, keyFile string) Option {
+	return func(o *options) {
+		o.tlsCertFile = certFile
+		o.tlsKeyFile = keyFile
+	}
+}
+
+// WithTLSConfig enables TLS with cfg, used as given: ALPN, SNI through
+// GetCertificate (which also allows certificate reload without restart) and
+// client authentication work as in crypto/tls.
+func WithTLSConfig(cfg *tls.Config) Option {
+	return func(o *options) { o.tlsConfig = cfg }
+}
+
+// WithHandlerOnLoop runs routes, middleware and hooks directly on the event
+// loop that read the message, instead of on the worker pool. It saves a
+// hand-off per message (lower latency, less CPU), but a handler that blocks
+// then stalls every connection of that loop: use it only for handlers that
+// never block (no database, no network, no locks held for long).
+func WithHandlerOnLoop() Option {
+	return func(o *options) { o.handlerOnLoop = true }
+}
+
+// WithWorkerPoolSize bounds the goroutines that run handlers (default 1024;
+// they start on demand). Handlers may block; each blocked handler holds one
+// worker, and the messages of one connection are always handled in order.
+func WithWorkerPoolSize(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.workers = n
+		}
+	}
+}
+
+// WithMaxPendingMessages bounds the messages read from one connection and
+// not yet handled (default 1024). Past it the server stops reading that
+// connection until its handler catches up, so TCP slows the client down.
+func WithMaxPendingMessages(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxInbox = n
+		}
+	}
+}
+
+// WithMaxPendingWrite bounds the bytes queued for one connection that the
+// client has not read yet (default 4 MiB); past it Send fails. A message
+// sent while nothing is queued is always accepted, however large.
+func WithMaxPendingWrite(n int) Option {
+	return func(o *options) { o.maxPendingWrite = n }
+}
+
+// WithNotFound handles messages whose id has no route. Without it they are
+// counted and logged (sampled), then dropped.
+func WithNotFound(r iface.IRouter) Option {
+	return func(o *options) { o.notFound = r }
+}
+
+// WithReusePort gives every event loop its own SO_REUSEPORT listener.
+func WithReusePort() Option {
+	return func(o *options) { o.reusePort = true }
+}
+
+// WithMaxMessageSize bounds a WebSocket message (default 16 MiB); a larger
+// one closes the connection with code 1009.
+func WithMaxMessageSize(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.wsMaxMessage = n
+		}
+	}
+}
+
+// WithCompression negotiates permessage-deflate with WebSocket clients that
+// offer it. It costs memory per connection while messages are compressed.
+func WithCompression() Option {
+	return func(o *options) { o.wsCompression = true }
+}
+
+// WithCheckOrigin decides whether a WebSocket upgrade from origin is
+// accepted (default: every origin).
+func WithCheckOrigin(f func(origin string) bool) Option {
+	return func(o *options) { o.wsCheckOrigin = f }
+}

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"github.com/netman-go/netman/netman/iface"
+	"github.com/netman-go/netman/netman/util"
+	"github.com/netman-go/netman/router"
+)
+
+// request is one message on its way through middleware to its route. It
+// is both the IRequest handlers get and the IContext middleware gets.
+type request struct {
+	rc   router.Context[*request]
+	conn *connection
+	msg  *util.Message
+}
+
+var (
+	_ iface.IRequest = (*request)(nil)
+	_ iface.IContext = (*request)(nil)
+)
+
+// GetConnect returns the connection the message came from.
+func (r *request) GetConnect() iface.IConnect { return r.conn }
+
+// GetMessage returns the message.
+func (r *request) GetMessage() iface.IMessage { return r.msg }
+
+// GetConnects returns a snapshot of the server's open connections.
+func (r *request) GetConnects() []iface.IConnect { return r.conn.srv.conns.GetConnects() }
+
+// GetRequest returns the request itself.
+func (r *request) GetRequest() iface.IRequest { return r }
+
+// Set stores a value for the rest of this message's chain.
+func (r *request) Set(key string, value interface{}) { r.rc.Set(key, value) }
+
+// Get returns a value stored with Set, or nil.
+func (r *request) Get(key string) interface{} { return r.rc.Get(key) }
+
+// next continues the chain of the request passed to it.
+func next(ctx iface.IContext) interface{} {
+	r, ok := ctx.(*request)
+	if !ok {
+		panic("netman: middleware must pass the IContext it received to next")
+	}
+	return r.rc.Next()
+}
+
+// adapt turns a seed middleware into a router middleware.
+func adapt(mw iface.MiddlewareFunc) router.Middleware[*request] {
+	return func(c *router.Context[*request], _ router.Next[*request]) any {
+		return mw(c.Request(), next)
+	}
+}
+
+func adaptAll(mws []iface.MiddlewareFunc) []router.Middleware[*request] {
+	out := make([]router.Middleware[*request], len(mws))
+	for i, mw := range mws {
+		out[i] = adapt(mw)
+	}
+	return out
+}
+
+func route(r iface.IRouter) router.Handler[*request] {
+	return func(c *router.Context[*request]) any {
+		r.Do(c.Request())
+		return nil
+	}
+}
+
+// group is an iface.IGroup.
+type group struct {
+	g *router.Group[*request]
+}
+
+// AddRouter routes msgID to r after the group's middleware.
+func (g *group) AddRouter(msgID uint32, r iface.IRouter) error {
+	return g.g.Handle(msgID, route(r))
+}
+
+// Use adds middleware to the group.
+func (g *group) Use(mw ...iface.MiddlewareFunc) error { return g.g.Use(adaptAll(mw)...) }
