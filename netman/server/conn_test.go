@@ -135,7 +135,7 @@ func (p *bigEndianPacker) UnPack(h []byte) (iface.IMessage, error) {
 }
 
 func (p *bigEndianPacker) SetMaxBodyLength(max uint32) { p.max = max }
-func (p *bigEndianPacker) GetHeaderLength() uint32    { return 6 }
+func (p *bigEndianPacker) GetHeaderLength() uint32     { return 6 }
 
 type lenMessage struct {
 	*util.Message
