@@ -14,6 +14,8 @@ const (
 	stReadPaused                    // PauseReading in effect
 	stHard                          // close without flushing
 	stOpened                        // OnOpen ran
+	stLinger                        // write side shut down; input discarded until EOF
+	stNoLinger                      // close without lingering (server shutdown)
 )
 
 // Conn is one connection served by an event loop. Its methods are safe for
@@ -38,7 +40,7 @@ type Conn struct {
 	lastRead int64 // loop clock (unix nanos) of the last read
 	idle     int64 // idle timeout in nanoseconds; 0 = none
 	deadline int64 // graceful close flush deadline (loop clock); 0 = none
-	wheeled  bool  // sits in the loop's timing wheel
+	wheeled  uint8 // entries in the loop's timing wheel
 }
 
 // Context returns the value set with SetContext.

@@ -123,7 +123,7 @@ func (l *loop) handle(c *Conn, ev uint8) {
 			return
 		}
 		if done {
-			l.finishClose(c)
+			l.linger(c)
 			return
 		}
 	}
@@ -140,8 +140,19 @@ func (l *loop) read(c *Conn, ev uint8) {
 		return
 	}
 	if st&stClosing != 0 {
-		// Graceful close in progress: input is no longer delivered, but a
-		// peer that hung up ends the flush.
+		// Graceful close in progress: input is no longer delivered. While
+		// lingering it is read and dropped until the peer's EOF; a peer
+		// that hung up ends a flush or a linger.
+		if st&stLinger != 0 {
+			n, err := readFd(c.fd, l.buf)
+			if err == unix.EAGAIN || err == unix.EINTR {
+				return
+			}
+			if err != nil || n == 0 {
+				l.finishClose(c)
+			}
+			return
+		}
 		if ev&(evHup|evErr) != 0 {
 			l.finishClose(c)
 		}
@@ -238,11 +249,42 @@ func (l *loop) beginClose(c *Conn) {
 		l.p.mod(c.fd, false, true)
 		c.mu.Unlock()
 		c.deadline = l.now + int64(l.srv.opts.CloseTimeout)
-		l.watch(c)
+		l.watchDeadline(c)
 		return
 	}
+	hard := c.state&stHard != 0
 	c.mu.Unlock()
-	l.finishClose(c)
+	if hard {
+		l.finishClose(c)
+		return
+	}
+	l.linger(c)
+}
+
+// linger runs once a graceful close has flushed: it shuts the write side
+// down (the peer sees EOF after the last byte) and waits, bounded, for the
+// peer to close, so unread input cannot turn the close into a reset.
+func (l *loop) linger(c *Conn) {
+	c.mu.Lock()
+	if c.state&stClosed != 0 {
+		c.mu.Unlock()
+		return
+	}
+	if c.state&(stHard|stNoLinger) != 0 || l.srv.opts.Linger <= 0 || l.shutting {
+		c.mu.Unlock()
+		l.finishClose(c)
+		return
+	}
+	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+		c.mu.Unlock()
+		l.finishClose(c)
+		return
+	}
+	c.state |= stLinger
+	l.p.mod(c.fd, true, false)
+	c.mu.Unlock()
+	c.deadline = l.now + int64(l.srv.opts.Linger)
+	l.watchDeadline(c)
 }
 
 // finishClose closes the socket and calls OnClose, once.
@@ -275,17 +317,25 @@ func (l *loop) finishClose(c *Conn) {
 
 // watch puts c in the timing wheel if it has a timeout and is not there.
 func (l *loop) watch(c *Conn) {
-	if c.wheeled || (c.idle <= 0 && c.deadline == 0) {
+	if c.wheeled > 0 || (c.idle <= 0 && c.deadline == 0) {
 		return
 	}
-	c.wheeled = true
+	c.wheeled++
 	l.wheel.insert(c, c.due())
+}
+
+// watchDeadline adds an entry for c's new close deadline even if c sits in
+// the wheel already (at a later idle time, perhaps); the extra entry is
+// dropped when it comes up.
+func (l *loop) watchDeadline(c *Conn) {
+	c.wheeled++
+	l.wheel.insert(c, c.deadline)
 }
 
 // expire is called by the wheel for c when its slot comes up; it closes c
 // or re-inserts it.
 func (l *loop) expire(c *Conn) {
-	c.wheeled = false
+	c.wheeled--
 	c.mu.Lock()
 	closed := c.state&stClosed != 0
 	c.mu.Unlock()
@@ -294,7 +344,9 @@ func (l *loop) expire(c *Conn) {
 	}
 	if c.deadline != 0 && l.now >= c.deadline {
 		c.mu.Lock()
-		c.reason = fmt.Errorf("%w (closing because: %w)", ErrFlushTimeout, c.reason)
+		if c.state&stLinger == 0 {
+			c.reason = fmt.Errorf("%w (closing because: %w)", ErrFlushTimeout, c.reason)
+		}
 		c.mu.Unlock()
 		l.finishClose(c)
 		return
@@ -304,7 +356,9 @@ func (l *loop) expire(c *Conn) {
 		l.finishClose(c)
 		return
 	}
-	l.watch(c)
+	if c.wheeled == 0 {
+		l.watch(c)
+	}
 }
 
 // shutdown closes every connection of the loop, gracefully or not.
@@ -317,6 +371,9 @@ func (l *loop) shutdown(hard bool) {
 		if hard {
 			c.closeHard(ErrServerClosed)
 		} else {
+			c.mu.Lock()
+			c.state |= stNoLinger
+			c.mu.Unlock()
 			_ = c.CloseWithError(ErrServerClosed)
 		}
 	}

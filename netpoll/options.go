@@ -21,6 +21,7 @@ const (
 	DefaultMaxInputBuffer  = 4 << 20
 	DefaultReadBufferSize  = 64 << 10
 	DefaultCloseTimeout    = 5 * time.Second
+	DefaultLinger          = 2 * time.Second
 )
 
 // Options holds a Server's configuration; build it with Option functions.
@@ -34,6 +35,7 @@ type Options struct {
 	MaxInputBuffer    int
 	ReadBufferSize    int
 	CloseTimeout      time.Duration
+	Linger            time.Duration
 	TCPKeepAlive      time.Duration
 	TCPNoDelay        bool
 	SocketReadBuffer  int
@@ -51,6 +53,7 @@ func defaultOptions() Options {
 		MaxInputBuffer:  DefaultMaxInputBuffer,
 		ReadBufferSize:  DefaultReadBufferSize,
 		CloseTimeout:    DefaultCloseTimeout,
+		Linger:          DefaultLinger,
 		TCPNoDelay:      true,
 	}
 }
@@ -129,6 +132,22 @@ func WithCloseTimeout(d time.Duration) Option {
 	return func(o *Options) {
 		if d > 0 {
 			o.CloseTimeout = d
+		}
+	}
+}
+
+// WithLinger sets how long a gracefully closed connection waits, after
+// its output is flushed and its write side shut down, for the peer to
+// close too (default 2 s); input arriving meanwhile is discarded. Closing a
+// socket with unread input makes the kernel send a reset, which can destroy
+// the last bytes written (a WebSocket close frame, an error reply) before
+// the peer reads them; lingering avoids that. OnClose runs when the peer
+// closes or the linger ends. Zero closes at once after the flush. Server
+// Shutdown does not linger.
+func WithLinger(d time.Duration) Option {
+	return func(o *Options) {
+		if d >= 0 {
+			o.Linger = d
 		}
 	}
 }

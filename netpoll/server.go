@@ -92,8 +92,10 @@ func (s *Server) logError(err error) {
 // timeout in use, between 10 ms and 1 s.
 func (s *Server) wheelTick() int64 {
 	d := s.opts.CloseTimeout
-	if s.opts.IdleTimeout > 0 && s.opts.IdleTimeout < d {
-		d = s.opts.IdleTimeout
+	for _, t := range []time.Duration{s.opts.IdleTimeout, s.opts.Linger} {
+		if t > 0 && t < d {
+			d = t
+		}
 	}
 	d /= 10
 	d = min(max(d, 10*time.Millisecond), time.Second)
