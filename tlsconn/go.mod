@@ -1,3 +1,12 @@
 module github.com/netman-go/netman/tlsconn
 
 go 1.24
+
+require github.com/netman-go/netman/netpoll v0.0.0
+
+require golang.org/x/sys v0.41.0 // indirect
+
+replace (
+	github.com/netman-go/netman/framing => ../framing
+	github.com/netman-go/netman/netpoll => ../netpoll
+)

@@ -1,0 +1,243 @@
+package tlsconn
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/netman-go/netman/netpoll"
+)
+
+// Conn is one TLS connection served by a Server. Its methods are safe for
+// concurrent use from any goroutine, and mirror those of *netpoll.Conn, so a
+// layer above can serve TLS and plain connections the same way. A Conn is an
+// io.Writer of plaintext.
+type Conn struct {
+	srv *Server
+	low lower
+	nc  *netpoll.Conn
+	tc  *tls.Conn
+	w   wire
+
+	mu       sync.Mutex
+	state    uint8
+	hsPaused bool       // handshake buffer full
+	hs       *handshake // nil once the handshake is over
+	out      *[]byte    // sealed records not yet handed to low; nil when none
+	ctx      any
+
+	closing     atomic.Bool // Close called or connection closed: no more writes or deliveries
+	userPaused  atomic.Bool // PauseReading in effect
+	established atomic.Bool // records mode: the wire reads src and collects writes
+	redeliver   atomic.Bool // ResumeReading wants held-back plaintext delivered
+
+	// dmu serializes record reads and the inner handler's callbacks.
+	dmu         sync.Mutex
+	src         []byte // ciphertext being fed to crypto/tls
+	plain       []byte // plaintext not consumed (or, while paused, not delivered) yet
+	undelivered bool   // plain holds bytes the handler has not seen
+
+	// wmu serializes record writes and their hand-off to low, so records
+	// reach the connection in the order they were sealed.
+	wmu sync.Mutex
+}
+
+// sealedSize bounds the ciphertext of n plaintext bytes written with one
+// tls.Conn.Write: records carry at least 1 KiB each (crypto/tls starts
+// around 1.2 KiB and grows to 16 KiB), plus one short record, and the
+// overhead of a record is at most 85 bytes (header, explicit IV, SHA-384
+// MAC, CBC padding).
+func sealedSize(n int) int { return n + (n/1024+2)*128 }
+
+// Write encrypts b and queues it as one contiguous piece of the plaintext
+// stream. It never blocks (apart from waiting for concurrent writers of the
+// same connection) and writes all of b or nothing: it returns len(b), nil,
+// or 0 and netpoll.ErrClosed after Close, or netpoll.ErrWriteQueueFull when
+// the ciphertext might not fit under the pending-write bound (see
+// WithMaxPendingWrite); the stream is intact after a refused write.
+func (c *Conn) Write(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	c.wmu.Lock()
+	bufs := [1][]byte{b}
+	n, err := c.sealLocked(bufs[:], len(b))
+	c.unlockWrites()
+	return n, err
+}
+
+// Writev writes the buffers as one contiguous piece of the plaintext stream,
+// with the guarantees of Write. It returns their total length on success.
+func (c *Conn) Writev(bufs ...[]byte) (int, error) {
+	total, parts := 0, 0
+	for _, b := range bufs {
+		total += len(b)
+		if len(b) > 0 {
+			parts++
+		}
+	}
+	if total == 0 {
+		return 0, nil
+	}
+	c.wmu.Lock()
+	defer c.unlockWrites()
+	if parts > 1 && total <= plainChunk {
+		// Small pieces are sealed as one record, not one record each.
+		bp := plainPool.Get().(*[]byte)
+		joined := (*bp)[:0]
+		for _, b := range bufs {
+			joined = append(joined, b...)
+		}
+		one := [1][]byte{joined}
+		n, err := c.sealLocked(one[:], total)
+		plainPool.Put(bp)
+		return n, err
+	}
+	return c.sealLocked(bufs, total)
+}
+
+// sealLocked encrypts bufs and hands the records to the connection in one
+// write. Called with wmu held.
+func (c *Conn) sealLocked(bufs [][]byte, total int) (int, error) {
+	if c.closing.Load() {
+		return 0, netpoll.ErrClosed
+	}
+	size := sealedSize(total)
+	if p := c.low.Pending(); p > 0 && p+size > c.srv.opts.maxPendingWrite {
+		return 0, netpoll.ErrWriteQueueFull
+	}
+	if size > pooledOut {
+		c.mu.Lock()
+		if c.out == nil {
+			b := make([]byte, 0, size)
+			c.out = &b
+		} else if cap(*c.out)-len(*c.out) < size {
+			b := make([]byte, len(*c.out), len(*c.out)+size)
+			copy(b, *c.out)
+			c.out = &b
+		}
+		c.mu.Unlock()
+	}
+	for _, b := range bufs {
+		if len(b) == 0 {
+			continue
+		}
+		if _, err := c.tc.Write(b); err != nil {
+			// The record layer failed earlier (a fatal alert was sent or
+			// received): the connection is closing.
+			_ = c.flushLocked()
+			return 0, fmt.Errorf("%w: %w", netpoll.ErrClosed, err)
+		}
+	}
+	if err := c.flushLocked(); err != nil {
+		return 0, c.recordsDropped(err)
+	}
+	return total, nil
+}
+
+func (c *Conn) unlockWrites() {
+	c.wmu.Unlock()
+	c.flushPending()
+}
+
+// Close sends close_notify and closes the connection gracefully: pending
+// writes are flushed first, then the socket closes and OnClose runs with
+// reason netpoll.ErrClosed. Close on a closing connection returns
+// netpoll.ErrClosed.
+func (c *Conn) Close() error { return c.CloseWithError(netpoll.ErrClosed) }
+
+// CloseWithError closes the connection like Close, reporting reason to
+// OnClose.
+func (c *Conn) CloseWithError(reason error) error {
+	if reason == nil {
+		reason = netpoll.ErrClosed
+	}
+	c.wmu.Lock()
+	if c.closing.Swap(true) {
+		c.unlockWrites()
+		return netpoll.ErrClosed
+	}
+	c.mu.Lock()
+	open := c.state == stOpen
+	c.mu.Unlock()
+	if open {
+		if err := c.tc.CloseWrite(); err == nil {
+			_ = c.flushLocked()
+		}
+	}
+	c.unlockWrites()
+	return c.low.CloseWithError(reason)
+}
+
+// CloseNow closes the connection at once, without close_notify; queued
+// output is dropped. OnClose runs with reason netpoll.ErrClosed.
+func (c *Conn) CloseNow() error {
+	c.closing.Store(true)
+	return c.low.CloseNow()
+}
+
+// Context returns the value set with SetContext.
+func (c *Conn) Context() any {
+	c.mu.Lock()
+	v := c.ctx
+	c.mu.Unlock()
+	return v
+}
+
+// SetContext attaches a value to the connection, typically the protocol
+// state of the layer above. (The netpoll.Conn's own context holds the Conn;
+// do not replace it.)
+func (c *Conn) SetContext(v any) {
+	c.mu.Lock()
+	c.ctx = v
+	c.mu.Unlock()
+}
+
+// RemoteAddr returns the peer's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.low.RemoteAddr() }
+
+// LocalAddr returns the local address of the connection.
+func (c *Conn) LocalAddr() net.Addr { return c.low.LocalAddr() }
+
+// ConnectionState returns the negotiated TLS parameters: version, cipher
+// suite, ALPN protocol, server name, peer certificates.
+func (c *Conn) ConnectionState() tls.ConnectionState { return c.tc.ConnectionState() }
+
+// NetConn returns the underlying netpoll connection, for socket-level
+// information. Writing to it or setting its context breaks the TLS stream.
+func (c *Conn) NetConn() *netpoll.Conn { return c.nc }
+
+// Pending returns the number of encrypted bytes the kernel has not taken yet.
+func (c *Conn) Pending() int { return c.low.Pending() }
+
+// SetIdleTimeout sets this connection's idle timeout, overriding the
+// netpoll server's WithIdleTimeout; zero disables it.
+func (c *Conn) SetIdleTimeout(d time.Duration) { c.low.SetIdleTimeout(d) }
+
+// PauseReading stops delivering OnData, and reading from the socket, until
+// ResumeReading. Plaintext already decrypted is kept (at most what one read
+// brought) and delivered after ResumeReading.
+func (c *Conn) PauseReading() {
+	c.mu.Lock()
+	c.userPaused.Store(true)
+	if c.state != stClosed {
+		c.applyPauseLocked()
+	}
+	c.mu.Unlock()
+}
+
+// ResumeReading undoes PauseReading. Plaintext that arrived while paused is
+// delivered at once: on the loop if it is delivering, else on the calling
+// goroutine (still serialized with the other callbacks).
+func (c *Conn) ResumeReading() {
+	c.mu.Lock()
+	c.userPaused.Store(false)
+	if c.state != stClosed {
+		c.applyPauseLocked()
+	}
+	c.mu.Unlock()
+	c.kickDelivery()
+}

@@ -1,0 +1,169 @@
+package tlsconn
+
+import (
+	"context"
+	"fmt"
+)
+
+// Limits of the first record, as crypto/tls checks them.
+const (
+	recordHeaderLen     = 5
+	recordTypeHandshake = 0x16
+	maxCiphertext       = 16384 + 2048
+)
+
+// checkFirstRecord looks at the first bytes of a connection. It reports
+// whether they hold a complete first record, or ErrNotTLS when they cannot
+// start a TLS handshake: the first record of a client is a handshake record
+// (type 22) of a TLS version 3.x no longer than crypto/tls accepts.
+func checkFirstRecord(b []byte) (complete bool, err error) {
+	if len(b) >= 1 && b[0] != recordTypeHandshake {
+		return false, ErrNotTLS
+	}
+	if len(b) >= 2 && b[1] != 3 {
+		return false, ErrNotTLS
+	}
+	if len(b) < recordHeaderLen {
+		return false, nil
+	}
+	n := int(b[3])<<8 | int(b[4])
+	if n == 0 || n > maxCiphertext {
+		return false, ErrNotTLS
+	}
+	return len(b) >= recordHeaderLen+n, nil
+}
+
+// feedHandshake buffers ciphertext that arrives before the handshake is
+// over, and schedules the handshake once the first record is complete, so a
+// connection holds no goroutine while its ClientHello trickles in and
+// garbage is refused on the loop. Called with mu held; releases it.
+func (c *Conn) feedHandshake(data []byte) {
+	hs := c.hs
+	hs.buf = append(hs.buf, data...)
+	hs.cond.Signal()
+	if len(hs.buf) >= handshakeBufferLimit && !c.hsPaused {
+		c.hsPaused = true
+		c.applyPauseLocked()
+	}
+	if hs.scheduled {
+		c.mu.Unlock()
+		return
+	}
+	complete, err := checkFirstRecord(hs.buf)
+	if err != nil {
+		c.state = stClosed
+		hs.timer.Stop()
+		hs.fail(err)
+		c.mu.Unlock()
+		c.srv.failed.Add(1)
+		c.handshakeFailed(err)
+		return
+	}
+	if !complete {
+		c.mu.Unlock()
+		return
+	}
+	hs.scheduled = true
+	c.mu.Unlock()
+	if c.srv.schedule(c) {
+		return
+	}
+	c.mu.Lock()
+	if c.state != stHandshake {
+		c.mu.Unlock()
+		return
+	}
+	c.state = stClosed
+	hs.timer.Stop()
+	hs.fail(ErrTooManyHandshakes)
+	c.mu.Unlock()
+	c.srv.refused.Add(1)
+	c.handshakeFailed(ErrTooManyHandshakes)
+}
+
+// handshake runs on a handshake goroutine. crypto/tls reads the buffered
+// ciphertext, blocking until the loop feeds more; the timer ends it.
+func (c *Conn) handshake() {
+	c.mu.Lock()
+	if c.state != stHandshake {
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	err := c.tc.HandshakeContext(context.Background())
+	c.mu.Lock()
+	hs := c.hs
+	hs.timer.Stop()
+	if c.state != stHandshake {
+		// Timed out or closed meanwhile; that path has reported it.
+		c.mu.Unlock()
+		return
+	}
+	if err != nil {
+		c.state = stClosed
+		hs.fail(err)
+		c.mu.Unlock()
+		c.srv.failed.Add(1)
+		c.handshakeFailed(fmt.Errorf("%w: %w", ErrHandshake, err))
+		return
+	}
+	c.mu.Unlock()
+	c.open()
+}
+
+// open switches a connection whose handshake succeeded to record mode,
+// calls the inner OnOpen and delivers what arrived during the handshake.
+func (c *Conn) open() {
+	c.dmu.Lock()
+	c.mu.Lock()
+	if c.state != stHandshake {
+		c.mu.Unlock()
+		c.dmu.Unlock()
+		return
+	}
+	c.state = stOpen
+	src := c.hs.buf
+	c.hs = nil
+	c.established.Store(true)
+	wasPaused := c.hsPaused
+	c.hsPaused = false
+	c.mu.Unlock()
+
+	c.srv.completed.Add(1)
+	c.srv.h.OnOpen(c)
+	c.src = src
+	err := c.pump()
+	c.src = nil
+	c.dmu.Unlock()
+	c.afterDelivery(err)
+	if wasPaused {
+		c.mu.Lock()
+		if c.state == stOpen {
+			c.applyPauseLocked()
+		}
+		c.mu.Unlock()
+	}
+}
+
+// handshakeTimedOut runs on the timer's goroutine.
+func (c *Conn) handshakeTimedOut() {
+	c.mu.Lock()
+	if c.state != stHandshake {
+		c.mu.Unlock()
+		return
+	}
+	c.state = stClosed
+	c.hs.fail(ErrHandshakeTimeout)
+	c.mu.Unlock()
+	c.srv.failed.Add(1)
+	c.srv.timedOut.Add(1)
+	c.handshakeFailed(ErrHandshakeTimeout)
+}
+
+// handshakeFailed logs why a handshake ended and closes the connection
+// gracefully, so an alert crypto/tls sent still goes out.
+func (c *Conn) handshakeFailed(err error) {
+	c.closing.Store(true)
+	c.srv.logf(fmt.Errorf("%w (peer %v)", err, c.low.RemoteAddr()))
+	_ = c.low.CloseWithError(err)
+}

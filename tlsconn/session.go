@@ -1,0 +1,385 @@
+package tlsconn
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/netman-go/netman/netpoll"
+)
+
+// lower is what a session needs from the connection below it. *netpoll.Conn
+// implements it; the fuzz tests drive sessions with an in-memory one.
+type lower interface {
+	Write(b []byte) (int, error)
+	Pending() int
+	CloseWithError(reason error) error
+	CloseNow() error
+	PauseReading()
+	ResumeReading()
+	RemoteAddr() net.Addr
+	LocalAddr() net.Addr
+	SetIdleTimeout(d time.Duration)
+}
+
+// Session states, guarded by Conn.mu.
+const (
+	stHandshake uint8 = iota // waiting for the ClientHello, queued, or handshaking
+	stOpen                   // handshake done, inner OnOpen called (or about to be)
+	stClosed                 // closed; OnClose called (or never will be, if never opened)
+)
+
+const (
+	// handshakeBufferLimit bounds the ciphertext buffered during the
+	// handshake (a TLS 1.3 client may send application data right behind
+	// its Finished); past it reading pauses until the handshake catches up.
+	handshakeBufferLimit = 64 << 10
+	// plainChunk is the plaintext gathered from several records before it
+	// is handed to the inner handler.
+	plainChunk = 64 << 10
+	// pooledOut is the largest output buffer returned to outPool.
+	pooledOut = 64 << 10
+)
+
+var (
+	plainPool = sync.Pool{New: func() any { b := make([]byte, plainChunk); return &b }}
+	outPool   = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10+512); return &b }}
+)
+
+// errWouldBlock is what the wire returns to crypto/tls when the bytes fed so
+// far are used up. crypto/tls keeps a partial record and does not poison
+// the connection when the error is a net.Error whose Temporary() is true
+// (see readRecordOrCCS in crypto/tls/conn.go); TestWouldBlockIsRetryable
+// checks that this still holds.
+var errWouldBlock net.Error = wouldBlockError{}
+
+type wouldBlockError struct{}
+
+func (wouldBlockError) Error() string   { return "tlsconn: no more input" }
+func (wouldBlockError) Timeout() bool   { return true }
+func (wouldBlockError) Temporary() bool { return true }
+
+// handshake is the state a connection needs only until its handshake is
+// over; it is dropped afterwards.
+type handshake struct {
+	cond      sync.Cond // signalled when buf grows or err is set; L is Conn.mu
+	buf       []byte    // ciphertext received and not yet read by crypto/tls
+	err       error     // set when reads must fail (timeout, closed)
+	timer     *time.Timer
+	scheduled bool // handed to Server.schedule
+}
+
+func (hs *handshake) fail(err error) {
+	if hs.err == nil {
+		hs.err = err
+	}
+	hs.buf = nil
+	hs.cond.Broadcast()
+}
+
+// wire is the net.Conn crypto/tls reads records from and writes records to.
+// During the handshake reads block on the handshake buffer and writes go
+// straight to the connection; afterwards reads take the bytes being fed and
+// writes are collected, so the records of one Conn.Write reach the
+// connection as one all-or-nothing write.
+type wire struct{ c *Conn }
+
+func (w *wire) Read(p []byte) (int, error) {
+	c := w.c
+	if c.established.Load() {
+		// Called by crypto/tls under Conn.dmu, held by pump's caller.
+		n := copy(p, c.src)
+		c.src = c.src[n:]
+		if n == 0 {
+			return 0, errWouldBlock
+		}
+		return n, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	hs := c.hs
+	for len(hs.buf) == 0 && hs.err == nil {
+		hs.cond.Wait()
+	}
+	if len(hs.buf) == 0 {
+		return 0, hs.err
+	}
+	n := copy(p, hs.buf)
+	hs.buf = hs.buf[n:]
+	if len(hs.buf) == 0 {
+		hs.buf = nil
+	}
+	if c.hsPaused && len(hs.buf) < handshakeBufferLimit/2 {
+		c.hsPaused = false
+		c.applyPauseLocked()
+	}
+	return n, nil
+}
+
+func (w *wire) Write(p []byte) (int, error) {
+	c := w.c
+	if !c.established.Load() {
+		return c.low.Write(p)
+	}
+	c.mu.Lock()
+	if c.out == nil {
+		c.out = outPool.Get().(*[]byte)
+	}
+	*c.out = append(*c.out, p...)
+	c.mu.Unlock()
+	return len(p), nil
+}
+
+// Close is called by crypto/tls only if the handshake is interrupted; it
+// fails pending handshake reads.
+func (w *wire) Close() error {
+	c := w.c
+	c.mu.Lock()
+	if c.hs != nil {
+		c.hs.fail(net.ErrClosed)
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+func (w *wire) LocalAddr() net.Addr              { return w.c.low.LocalAddr() }
+func (w *wire) RemoteAddr() net.Addr             { return w.c.low.RemoteAddr() }
+func (w *wire) SetDeadline(time.Time) error      { return nil }
+func (w *wire) SetReadDeadline(time.Time) error  { return nil }
+func (w *wire) SetWriteDeadline(time.Time) error { return nil }
+
+// newConn starts the session of a new connection.
+func (s *Server) newConn(low lower, nc *netpoll.Conn) *Conn {
+	c := &Conn{srv: s, low: low, nc: nc, state: stHandshake}
+	c.w.c = c
+	c.tc = tls.Server(&c.w, s.cfg)
+	hs := &handshake{}
+	hs.cond.L = &c.mu
+	c.hs = hs
+	hs.timer = time.AfterFunc(s.opts.handshakeTimeout, c.handshakeTimedOut)
+	return c
+}
+
+// feed takes ciphertext from the loop.
+func (c *Conn) feed(data []byte) {
+	c.mu.Lock()
+	switch c.state {
+	case stHandshake:
+		c.feedHandshake(data)
+	case stOpen:
+		c.mu.Unlock()
+		c.dmu.Lock()
+		c.src = data
+		err := c.pump()
+		c.src = nil
+		c.dmu.Unlock()
+		c.afterDelivery(err)
+	default:
+		c.mu.Unlock()
+	}
+}
+
+// pump decrypts every complete record of c.src (plus what crypto/tls holds)
+// and delivers the plaintext. Called with dmu held.
+func (c *Conn) pump() error {
+	bp := plainPool.Get().(*[]byte)
+	defer plainPool.Put(bp)
+	buf := *bp
+	for {
+		n := 0
+		var rerr error
+		for n < len(buf) && rerr == nil {
+			var k int
+			k, rerr = c.tc.Read(buf[n:])
+			n += k
+		}
+		if n > 0 {
+			if err := c.deliver(buf[:n]); err != nil {
+				return err
+			}
+		}
+		switch {
+		case rerr == nil:
+		case errors.Is(rerr, errWouldBlock):
+			return nil
+		case rerr == io.EOF:
+			return io.EOF // close_notify
+		default:
+			return fmt.Errorf("%w: %w", ErrProtocol, rerr)
+		}
+	}
+}
+
+// deliver hands plaintext to the inner handler, after whatever it left
+// unconsumed; while reading is paused it only keeps it. Called with dmu held.
+func (c *Conn) deliver(p []byte) error {
+	if c.closing.Load() {
+		c.plain, c.undelivered = nil, false
+		return nil
+	}
+	data := p
+	if c.plain != nil {
+		c.plain = append(c.plain, p...)
+		data = c.plain
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	if c.userPaused.Load() {
+		if c.plain == nil {
+			c.plain = append(make([]byte, 0, len(p)), p...)
+		}
+		c.undelivered = true
+		return nil
+	}
+	c.undelivered = false
+	consumed, err := c.srv.h.OnData(c, data)
+	if err == nil && (consumed < 0 || consumed > len(data)) {
+		err = fmt.Errorf("tlsconn: handler consumed %d of %d bytes", consumed, len(data))
+	}
+	if err != nil {
+		c.plain = nil
+		return err
+	}
+	rest := data[consumed:]
+	switch {
+	case len(rest) == 0:
+		c.plain = nil
+	case len(rest) > c.srv.opts.maxInputBuffer:
+		c.plain = nil
+		return netpoll.ErrInputTooLarge
+	case c.plain == nil:
+		c.plain = append(make([]byte, 0, len(rest)), rest...)
+	case consumed > 0:
+		c.plain = append(c.plain[:0], rest...)
+	}
+	return nil
+}
+
+// afterDelivery runs after dmu is released: it hands records crypto/tls
+// wrote while reading (alerts, KeyUpdate) to the connection, closes on
+// error, and delivers plaintext a ResumeReading asked for meanwhile.
+func (c *Conn) afterDelivery(err error) {
+	c.flushPending()
+	if err != nil {
+		_ = c.CloseWithError(err)
+		return
+	}
+	if c.redeliver.Load() {
+		c.kickDelivery()
+	}
+}
+
+// kickDelivery delivers plaintext held back by PauseReading, on this
+// goroutine if no other holds dmu, else by the holder when it is done.
+func (c *Conn) kickDelivery() {
+	c.redeliver.Store(true)
+	for c.redeliver.Load() && c.dmu.TryLock() {
+		var err error
+		if c.redeliver.Swap(false) && c.undelivered && !c.userPaused.Load() {
+			err = c.deliver(nil)
+		}
+		c.dmu.Unlock()
+		if err != nil {
+			c.flushPending()
+			_ = c.CloseWithError(err)
+			return
+		}
+	}
+}
+
+// closed ends the session; the loop calls it once the socket is closed.
+func (c *Conn) closed(reason error) {
+	c.closing.Store(true)
+	c.mu.Lock()
+	prev := c.state
+	c.state = stClosed
+	if hs := c.hs; hs != nil {
+		hs.timer.Stop()
+		hs.fail(reason)
+	}
+	out := c.out
+	c.out = nil
+	c.mu.Unlock()
+	putOut(out)
+	switch prev {
+	case stHandshake:
+		if !errors.Is(reason, netpoll.ErrServerClosed) {
+			c.srv.failed.Add(1)
+			c.srv.logf(fmt.Errorf("%w: closed before completion: %w (peer %v)", ErrHandshake, reason, c.low.RemoteAddr()))
+		}
+	case stOpen:
+		c.dmu.Lock()
+		c.plain, c.undelivered = nil, false
+		c.srv.h.OnClose(c, reason)
+		c.dmu.Unlock()
+	}
+}
+
+// flushLocked hands the collected records to the connection in one write.
+// Called with wmu held, which keeps records in the order they were sealed.
+func (c *Conn) flushLocked() error {
+	c.mu.Lock()
+	p := c.out
+	c.out = nil
+	c.mu.Unlock()
+	if p == nil {
+		return nil
+	}
+	_, err := c.low.Write(*p)
+	putOut(p)
+	return err
+}
+
+// flushPending flushes records sealed outside a Write (by crypto/tls while
+// reading) unless a writer holds wmu: that writer flushes them when it is
+// done, since it calls flushPending after unlocking.
+func (c *Conn) flushPending() {
+	for c.hasOut() && c.wmu.TryLock() {
+		err := c.flushLocked()
+		c.wmu.Unlock()
+		if err != nil {
+			c.recordsDropped(err)
+		}
+	}
+}
+
+func (c *Conn) hasOut() bool {
+	c.mu.Lock()
+	has := c.out != nil
+	c.mu.Unlock()
+	return has
+}
+
+// recordsDropped closes the connection after the connection refused sealed
+// records: the peer would fail on the next record's sequence number.
+func (c *Conn) recordsDropped(err error) error {
+	if errors.Is(err, netpoll.ErrClosed) {
+		return err
+	}
+	err = fmt.Errorf("%w: %w", ErrRecordsDropped, err)
+	c.closing.Store(true)
+	_ = c.low.CloseWithError(err)
+	return err
+}
+
+func putOut(p *[]byte) {
+	if p != nil && cap(*p) <= pooledOut {
+		*p = (*p)[:0]
+		outPool.Put(p)
+	}
+}
+
+// applyPauseLocked pauses the connection's reads while the handler or the
+// handshake buffer asks for it. Called with mu held.
+func (c *Conn) applyPauseLocked() {
+	if c.userPaused.Load() || c.hsPaused {
+		c.low.PauseReading()
+	} else {
+		c.low.ResumeReading()
+	}
+}
