@@ -8,7 +8,7 @@ import (
 )
 
 // ErrNotSupported is returned by Start for features whose layer has not
-// landed yet (WebSocket, TLS).
+// landed yet.
 var ErrNotSupported = errors.New("netman: not supported yet")
 
 // Websocket returns a WebSocket server for ip:port whose events go to h.
@@ -20,12 +20,3 @@ func Websocket(ip string, port int, h iface.IWebsocketHandler, opts ...Option) *
 }
 
 func (s *Server) wsHandler() netpoll.Handler { return tcpHandler{s} }
-
-func (s *Server) wrapTLS(h netpoll.Handler) netpoll.Handler { return h }
-
-// checkPending refuses TLS until tlsconn is wired in.
-func (s *Server) checkPending() {
-	if s.tlsConfig != nil {
-		s.configErr = errors.Join(s.configErr, ErrNotSupported)
-	}
-}
