@@ -72,8 +72,8 @@ func (l *memLower) isClosed() (bool, error) {
 	return l.closed, l.reason
 }
 
-func (l *memLower) RemoteAddr() net.Addr          { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2), Port: 2} }
-func (l *memLower) LocalAddr() net.Addr           { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
+func (l *memLower) RemoteAddr() net.Addr           { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2), Port: 2} }
+func (l *memLower) LocalAddr() net.Addr            { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
 func (l *memLower) SetIdleTimeout(d time.Duration) {}
 
 // memPeer is the client end of an in-memory connection: what the client
