@@ -6,6 +6,13 @@ import (
 	"sync"
 )
 
+// writeQueue holds the output the kernel has not taken yet. A connection
+// has one only while bytes are pending, so idle connections pay 8 bytes.
+type writeQueue struct {
+	pending int      // bytes in bufs
+	bufs    [][]byte // oldest first
+}
+
 // Conn state bits, guarded by Conn.mu.
 const (
 	stClosing    uint32 = 1 << iota // Close called: no new writes, no more OnData
@@ -21,26 +28,24 @@ const (
 // Conn is one connection served by an event loop. Its methods are safe for
 // concurrent use from any goroutine. A Conn is an io.Writer.
 type Conn struct {
-	fd   int
-	loop *loop
-	ctx  any
-
-	remote netip.AddrPort
-	local  net.Addr // the listener's address when it is not a wildcard, else nil
-
-	in []byte // bytes the handler left unconsumed; nil when idle
-
-	mu      sync.Mutex
-	state   uint32
-	pending int      // bytes in out
-	out     [][]byte // queued output, oldest first; nil when empty
-	reason  error    // why it is closing
+	fd     int
+	loop   *loop
+	ctx    any
+	local  *net.TCPAddr // the listener's address when it is not a wildcard
+	in     []byte       // bytes the handler left unconsumed; nil when idle
+	mu     sync.Mutex
+	wq     *writeQueue // guarded by mu; nil when nothing is pending
+	reason error       // guarded by mu: why it is closing
 
 	// Owned by the loop goroutine; no lock needed.
 	lastRead int64 // loop clock (unix nanos) of the last read
-	idle     int64 // idle timeout in nanoseconds; 0 = none
-	deadline int64 // graceful close flush deadline (loop clock); 0 = none
-	wheeled  uint8 // entries in the loop's timing wheel
+	deadline int64 // graceful close flush/linger deadline (loop clock); 0 = none
+
+	raddr   [16]byte // peer address, IPv4 in IPv4-mapped form
+	rport   uint16
+	wheeled uint8  // loop-owned: entries in the loop's timing wheel
+	state   uint32 // guarded by mu
+	idleMs  uint32 // loop-owned: idle timeout in milliseconds; 0 = none
 }
 
 // Context returns the value set with SetContext.
@@ -59,17 +64,24 @@ func (c *Conn) SetContext(v any) {
 	c.mu.Unlock()
 }
 
-// RemoteAddr returns the peer's address.
+// RemoteAddr returns the peer's address. (An IPv6 zone is not kept.)
 func (c *Conn) RemoteAddr() net.Addr {
-	return net.TCPAddrFromAddrPort(c.remote)
+	return net.TCPAddrFromAddrPort(netip.AddrPortFrom(netip.AddrFrom16(c.raddr).Unmap(), c.rport))
+}
+
+func (c *Conn) setRemote(ap netip.AddrPort) {
+	c.raddr = ap.Addr().As16()
+	c.rport = ap.Port()
 }
 
 // Pending returns the number of written bytes the kernel has not taken yet.
 func (c *Conn) Pending() int {
 	c.mu.Lock()
-	n := c.pending
-	c.mu.Unlock()
-	return n
+	defer c.mu.Unlock()
+	if c.wq == nil {
+		return 0
+	}
+	return c.wq.pending
 }
 
 // Close closes the connection gracefully: bytes already accepted by Write

@@ -41,7 +41,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		c.mu.Unlock()
 		return 0, ErrClosed
 	}
-	if c.out == nil {
+	if c.wq == nil {
 		n, err := writeFd(c.fd, b)
 		if n == len(b) {
 			c.mu.Unlock()
@@ -55,7 +55,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		c.mu.Unlock()
 		return len(b), nil
 	}
-	if c.pending+len(b) > c.loop.srv.opts.MaxPendingWrite {
+	if c.wq.pending+len(b) > c.loop.srv.opts.MaxPendingWrite {
 		return 0, c.overflow()
 	}
 	c.enqueue(b)
@@ -78,7 +78,7 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 		c.mu.Unlock()
 		return 0, ErrClosed
 	}
-	if c.out == nil {
+	if c.wq == nil {
 		n, err := writevFd(c.fd, bufs)
 		if n == total {
 			c.mu.Unlock()
@@ -99,7 +99,7 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 		c.mu.Unlock()
 		return total, nil
 	}
-	if c.pending+total > c.loop.srv.opts.MaxPendingWrite {
+	if c.wq.pending+total > c.loop.srv.opts.MaxPendingWrite {
 		return 0, c.overflow()
 	}
 	for _, b := range bufs {
@@ -131,18 +131,23 @@ func (c *Conn) writeFailed(n int, err error) (int, error) {
 // enqueue copies b to the tail of the queue and arms writability.
 // Called with c.mu held. Small writes are coalesced into the tail buffer.
 func (c *Conn) enqueue(b []byte) {
-	if k := len(c.out); k > 0 {
-		tail := c.out[k-1]
+	q := c.wq
+	if q == nil {
+		q = &writeQueue{}
+		c.wq = q
+	}
+	if k := len(q.bufs); k > 0 {
+		tail := q.bufs[k-1]
 		if cap(tail)-len(tail) >= len(b) {
-			c.out[k-1] = append(tail, b...)
-			c.pending += len(b)
+			q.bufs[k-1] = append(tail, b...)
+			q.pending += len(b)
 			return
 		}
 	}
 	buf := make([]byte, len(b), max(len(b), 4096))
 	copy(buf, b)
-	c.out = append(c.out, buf)
-	c.pending += len(b)
+	q.bufs = append(q.bufs, buf)
+	q.pending += len(b)
 	if c.state&stWriteArmed == 0 {
 		c.state |= stWriteArmed
 		c.loop.p.mod(c.fd, c.state&stReadPaused == 0, true)
@@ -157,8 +162,8 @@ func (c *Conn) flush() (done bool, err error) {
 	if c.state&stClosed != 0 {
 		return false, nil
 	}
-	for len(c.out) > 0 {
-		iov := c.out
+	for q := c.wq; q != nil && len(q.bufs) > 0; {
+		iov := q.bufs
 		if len(iov) > maxIovecs {
 			iov = iov[:maxIovecs]
 		}
@@ -166,22 +171,22 @@ func (c *Conn) flush() (done bool, err error) {
 		if werr != nil && werr != unix.EAGAIN {
 			return true, fmt.Errorf("netpoll: write: %w", werr)
 		}
-		c.pending -= n
+		q.pending -= n
 		for n > 0 {
-			if n >= len(c.out[0]) {
-				n -= len(c.out[0])
-				c.out[0] = nil
-				c.out = c.out[1:]
+			if n >= len(q.bufs[0]) {
+				n -= len(q.bufs[0])
+				q.bufs[0] = nil
+				q.bufs = q.bufs[1:]
 				continue
 			}
-			c.out[0] = c.out[0][n:]
+			q.bufs[0] = q.bufs[0][n:]
 			n = 0
 		}
 		if werr == unix.EAGAIN {
 			return false, nil
 		}
 	}
-	c.out = nil
+	c.wq = nil
 	if c.state&stWriteArmed != 0 {
 		c.state &^= stWriteArmed
 		c.loop.p.mod(c.fd, c.state&stReadPaused == 0, false)
@@ -229,7 +234,7 @@ func (c *Conn) closeHard(reason error) bool {
 		c.reason = reason
 	}
 	c.state |= stClosing | stHard
-	c.out, c.pending = nil, 0
+	c.wq = nil
 	c.mu.Unlock()
 	c.loop.post(func(l *loop) { l.finishClose(c) })
 	return true
@@ -262,8 +267,9 @@ func (c *Conn) setPaused(paused bool) {
 // SetIdleTimeout sets this connection's idle timeout, overriding
 // WithIdleTimeout; zero disables it.
 func (c *Conn) SetIdleTimeout(d time.Duration) {
+	ms := uint32(min(d.Milliseconds(), 1<<32-1))
 	c.loop.post(func(l *loop) {
-		c.idle = int64(d)
+		c.idleMs = ms
 		l.watch(c)
 	})
 }

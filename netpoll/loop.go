@@ -25,10 +25,11 @@ type loop struct {
 	count atomic.Int64
 	buf   []byte // shared read buffer
 
-	mu    sync.Mutex
-	tasks []task // bounded in practice: at most a few per connection
-	spare []task
-	woken atomic.Bool
+	mu       sync.Mutex
+	tasks    []task // bounded in practice: at most a few per connection
+	spare    []task
+	newConns []*Conn // accepted, waiting to be registered
+	woken    atomic.Bool
 
 	now      int64 // coarse clock, refreshed after every wait
 	wheel    wheel
@@ -58,6 +59,11 @@ func (l *loop) post(t task) {
 	l.mu.Lock()
 	l.tasks = append(l.tasks, t)
 	l.mu.Unlock()
+	l.wake()
+}
+
+// wake interrupts the loop's wait unless a wake-up is already pending.
+func (l *loop) wake() {
 	if l.woken.CompareAndSwap(false, true) {
 		if err := l.p.wake(); err != nil {
 			l.srv.logError(fmt.Errorf("netpoll: wake loop %d: %w", l.idx, err))
@@ -65,12 +71,28 @@ func (l *loop) post(t task) {
 	}
 }
 
+// adopt hands an accepted connection to the loop; unlike post it
+// allocates nothing per connection.
+func (l *loop) adopt(c *Conn) {
+	l.mu.Lock()
+	l.newConns = append(l.newConns, c)
+	l.mu.Unlock()
+	l.wake()
+}
+
 func (l *loop) runTasks() {
 	l.woken.Store(false)
 	l.mu.Lock()
 	tasks := l.tasks
 	l.tasks, l.spare = l.spare[:0], nil
+	conns := l.newConns
+	l.newConns = nil
 	l.mu.Unlock()
+	for _, c := range conns {
+		if err := l.register(c); err != nil && err != ErrServerClosed {
+			l.srv.logError(err)
+		}
+	}
 	for i, t := range tasks {
 		t(l)
 		tasks[i] = nil
@@ -105,7 +127,7 @@ func (l *loop) run() {
 		l.wheel.advance(l)
 		if l.shutting && l.count.Load() == 0 {
 			l.mu.Lock()
-			idle := len(l.tasks) == 0
+			idle := len(l.tasks) == 0 && len(l.newConns) == 0
 			l.mu.Unlock()
 			if idle {
 				return
@@ -228,7 +250,7 @@ func (l *loop) register(c *Conn) error {
 	}
 	l.conns[c.fd] = c
 	c.lastRead = l.now
-	c.idle = int64(l.srv.opts.IdleTimeout)
+	c.idleMs = uint32(min(l.srv.opts.IdleTimeout.Milliseconds(), 1<<32-1))
 	c.mu.Lock()
 	c.state |= stOpened
 	c.mu.Unlock()
@@ -245,7 +267,7 @@ func (l *loop) beginClose(c *Conn) {
 		c.mu.Unlock()
 		return
 	}
-	if c.pending > 0 && c.state&stHard == 0 {
+	if c.wq != nil && c.wq.pending > 0 && c.state&stHard == 0 {
 		l.p.mod(c.fd, false, true)
 		c.mu.Unlock()
 		c.deadline = l.now + int64(l.srv.opts.CloseTimeout)
@@ -297,7 +319,7 @@ func (l *loop) finishClose(c *Conn) {
 	c.state |= stClosed
 	opened := c.state&stOpened != 0
 	reason := c.reason
-	c.out, c.pending = nil, 0
+	c.wq = nil
 	c.mu.Unlock()
 
 	if opened {
@@ -317,7 +339,7 @@ func (l *loop) finishClose(c *Conn) {
 
 // watch puts c in the timing wheel if it has a timeout and is not there.
 func (l *loop) watch(c *Conn) {
-	if c.wheeled > 0 || (c.idle <= 0 && c.deadline == 0) {
+	if c.wheeled > 0 || (c.idleMs == 0 && c.deadline == 0) {
 		return
 	}
 	c.wheeled++
@@ -351,7 +373,7 @@ func (l *loop) expire(c *Conn) {
 		l.finishClose(c)
 		return
 	}
-	if c.deadline == 0 && c.idle > 0 && l.now >= c.lastRead+c.idle {
+	if c.deadline == 0 && c.idleMs > 0 && l.now >= c.due() {
 		c.setReason(ErrIdleTimeout)
 		l.finishClose(c)
 		return
@@ -393,5 +415,5 @@ func (c *Conn) due() int64 {
 	if c.deadline != 0 {
 		return c.deadline
 	}
-	return c.lastRead + c.idle
+	return c.lastRead + int64(c.idleMs)*1e6
 }

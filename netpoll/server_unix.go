@@ -137,14 +137,15 @@ func (s *Server) acceptLoop(ln *listener, own *loop) {
 		local = ln.addr
 	}
 	backoff := time.Duration(0)
+	var addr acceptAddr
+	var nfd int
+	var aerr error
+	acceptOne := func(fd uintptr) bool {
+		nfd, aerr = accept(int(fd), &addr)
+		return aerr != unix.EAGAIN
+	}
 	for {
-		var nfd int
-		var sa unix.Sockaddr
-		var aerr error
-		err := rc.Read(func(fd uintptr) bool {
-			nfd, sa, aerr = accept(int(fd))
-			return aerr != unix.EAGAIN
-		})
+		err := rc.Read(acceptOne)
 		if err != nil {
 			return // listener closed by Shutdown
 		}
@@ -170,21 +171,14 @@ func (s *Server) acceptLoop(ln *listener, own *loop) {
 		backoff = 0
 		s.accepted.Add(1)
 		configureSocket(nfd, &s.opts)
-		c := &Conn{fd: nfd, remote: sockaddrToAddrPort(sa)}
-		if local != nil {
-			c.local = local
-		}
+		c := &Conn{fd: nfd, raddr: addr.ip, rport: addr.ptr, local: local}
 		l := own
 		if l == nil {
 			l = s.pick()
 		}
 		c.loop = l
 		l.count.Add(1)
-		l.post(func(l *loop) {
-			if err := l.register(c); err != nil && err != ErrServerClosed {
-				s.logError(err)
-			}
-		})
+		l.adopt(c)
 	}
 }
 
@@ -245,7 +239,8 @@ func (s *Server) Dial(ctx context.Context, network, addr string) (*Conn, error) 
 		return nil, fmt.Errorf("netpoll: dial: %w", err)
 	}
 	configureSocket(fd, &s.opts)
-	c := &Conn{fd: fd, remote: tc.RemoteAddr().(*net.TCPAddr).AddrPort(), local: tc.LocalAddr()}
+	c := &Conn{fd: fd, local: tc.LocalAddr().(*net.TCPAddr)}
+	c.setRemote(tc.RemoteAddr().(*net.TCPAddr).AddrPort())
 	s.mu.Lock()
 	l := s.pick()
 	s.mu.Unlock()

@@ -8,8 +8,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func accept(fd int) (int, unix.Sockaddr, error) {
-	return unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+// acceptAddr receives the peer address of an accepted connection.
+type acceptAddr struct {
+	ip  [16]byte
+	ptr uint16
+}
+
+func accept(fd int, a *acceptAddr) (int, error) {
+	nfd, sa, err := unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+	if err != nil {
+		return -1, err
+	}
+	ap := sockaddrToAddrPort(sa)
+	a.ip, a.ptr = ap.Addr().As16(), ap.Port()
+	return nfd, nil
 }
 
 // writev calls the system call directly: x/sys has no Writev on FreeBSD.
