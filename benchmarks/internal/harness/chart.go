@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"strconv"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -39,6 +40,9 @@ type panel struct {
 	// values[g][s] is server s in group g; NaN for a missing measurement.
 	values [][]float64
 	unit   func(float64) string
+	// intTicks labels the axis with unit too (its labels need no decimals);
+	// otherwise ticks get as many decimals as the step needs.
+	intTicks bool
 	// labelBars writes each bar's value above it (for panels with few bars).
 	labelBars bool
 }
@@ -85,7 +89,7 @@ func (r *Report) panels() []panel {
 	nan := math.NaN()
 	var ps []panel
 	if len(r.Echo) > 0 {
-		tput := panel{title: "echo messages/s (higher is better)", unit: siLabel}
+		tput := panel{title: "echo messages/s (higher is better)", unit: siLabel, intTicks: true}
 		cpu := panel{title: "server CPU per message, us (lower is better)", unit: plain}
 		p99 := panel{title: "p99 latency, ms (lower is better)", unit: plain}
 		for _, t := range r.Echo {
@@ -109,7 +113,7 @@ func (r *Report) panels() []panel {
 	}
 	if r.ranIdle {
 		p := panel{title: fmt.Sprintf("bytes per idle connection (%s conns, lower is better)", thousands(r.IdleConns)),
-			unit: func(v float64) string { return thousands(int(v)) }, labelBars: true, groups: []string{""}}
+			unit: func(v float64) string { return thousands(int(v)) }, intTicks: true, labelBars: true, groups: []string{""}}
 		var v []float64
 		for _, row := range r.Idle {
 			if row.Result == nil {
@@ -158,7 +162,10 @@ func (p panel) draw(img *image.RGBA, rect image.Rectangle) {
 	for v := 0.0; v <= top*1.0001; v += step {
 		yy := y(v)
 		fill(img, image.Rect(plot.Min.X, yy, plot.Max.X, yy+1), light)
-		l := p.unit(v)
+		l := tickLabel(v, step)
+		if p.intTicks {
+			l = p.unit(v)
+		}
 		text(img, plot.Min.X-8-7*len(l), yy+4, l, black)
 	}
 	fill(img, image.Rect(plot.Min.X, plot.Min.Y, plot.Min.X+1, plot.Max.Y+1), black)
@@ -203,6 +210,15 @@ func niceStep(x float64) float64 {
 		}
 	}
 	return 10 * p
+}
+
+// tickLabel formats an axis value with the decimals its step needs.
+func tickLabel(v, step float64) string {
+	d := 0
+	if step < 1 {
+		d = int(math.Ceil(-math.Log10(step) - 1e-9))
+	}
+	return strconv.FormatFloat(v, 'f', d, 64)
 }
 
 // plain formats v with about three significant digits and no exponent.

@@ -63,20 +63,20 @@ func (r *Report) writeEcho(b *strings.Builder, t *EchoTable) {
 	tput := r.references(len(t.Rows), name, func(i int) (float64, bool) { return t.Rows[i].MsgPerSec, has(i) }, true)
 	cpu := r.references(len(t.Rows), name, func(i int) (float64, bool) { return t.Rows[i].CPUPerMsg, has(i) }, false)
 	p99 := r.references(len(t.Rows), name, func(i int) (float64, bool) { return float64(t.Rows[i].P99), has(i) }, false)
-	b.WriteString("| server | msg/s | MB/s | p50 | p99 | server CPU/msg | msg/s vs net | msg/s vs best peer | CPU/msg vs net | CPU/msg vs best peer | p99 vs net | p99 vs best peer |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| server | msg/s | rounds spread | MB/s | p50 | p99 | server CPU/msg | msg/s vs net | msg/s vs best peer | CPU/msg vs net | CPU/msg vs best peer | p99 vs net | p99 vs best peer |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for i, row := range t.Rows {
 		if !has(i) {
-			fmt.Fprintf(b, "| %s | failed | | | | | | | | | | |\n", r.label(row.Server))
+			fmt.Fprintf(b, "| %s | failed | | | | | | | | | | | |\n", r.label(row.Server))
 			continue
 		}
-		fmt.Fprintf(b, "| %s | %s | %.1f | %s | %s | %.2f us | %s | %s | %s | %s | %s | %s |\n",
-			r.label(row.Server), thousands(int(row.MsgPerSec)), row.MBPerSec, durLabel(row.P50), durLabel(row.P99), row.CPUPerMsg/1e3,
+		fmt.Fprintf(b, "| %s | %s | %.0f%% | %.1f | %s | %s | %.2f us | %s | %s | %s | %s | %s | %s |\n",
+			r.label(row.Server), thousands(int(row.MsgPerSec)), 100*row.Spread, row.MBPerSec, durLabel(row.P50), durLabel(row.P99), row.CPUPerMsg/1e3,
 			tput.vsNet(row.MsgPerSec, true), tput.vsBest(row.MsgPerSec, true),
 			cpu.vsNet(row.CPUPerMsg, true), cpu.vsBest(row.CPUPerMsg, true),
 			p99.vsNet(float64(row.P99), true), p99.vsBest(float64(row.P99), true))
 	}
-	fmt.Fprintf(b, "\nBest peer: msg/s %s, CPU/msg %s, p99 %s. Ratios are the row divided by the reference: above 1 is better for msg/s, below 1 is better for CPU/msg and p99. MB/s counts payload one way.",
+	fmt.Fprintf(b, "\nBest peer: msg/s %s, CPU/msg %s, p99 %s. Ratios are the row divided by the reference: above 1 is better for msg/s, below 1 is better for CPU/msg and p99. MB/s counts payload one way; rounds spread is (max - min) / median of the rounds' msg/s.",
 		orDash(tput.bestName), orDash(cpu.bestName), orDash(p99.bestName))
 	var busy []string
 	for i, row := range t.Rows {

@@ -101,6 +101,9 @@ type EchoRow struct {
 	P99 time.Duration `json:"p99"`
 	// CPUPerMsg is the median server CPU time per message, in nanoseconds.
 	CPUPerMsg float64 `json:"cpu_ns_per_msg"`
+	// Spread is (max-min)/median of the rounds' messages per second: how
+	// much the machine's noise moved this row.
+	Spread float64 `json:"spread"`
 	// ServerBusy is the median share of the window the server spent on a
 	// CPU (1 = one core busy throughout).
 	ServerBusy float64 `json:"server_busy"`
@@ -195,6 +198,13 @@ func (r *Report) finish() {
 				continue
 			}
 			row.MsgPerSec = median(row.Rounds, func(e loadgen.EchoResult) float64 { return e.MsgPerSec })
+			lo, hi := row.Rounds[0].MsgPerSec, row.Rounds[0].MsgPerSec
+			for _, e := range row.Rounds {
+				lo, hi = min(lo, e.MsgPerSec), max(hi, e.MsgPerSec)
+			}
+			if row.MsgPerSec > 0 {
+				row.Spread = (hi - lo) / row.MsgPerSec
+			}
 			row.MBPerSec = median(row.Rounds, func(e loadgen.EchoResult) float64 { return e.MBPerSec })
 			row.P50 = time.Duration(median(row.Rounds, func(e loadgen.EchoResult) float64 { return float64(e.P50) }))
 			row.P99 = time.Duration(median(row.Rounds, func(e loadgen.EchoResult) float64 { return float64(e.P99) }))

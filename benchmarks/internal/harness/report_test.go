@@ -53,8 +53,8 @@ func TestMarkdown(t *testing.T) {
 	wantLines := []string{
 		// netpoll median 150k: 1.50x net (100k), 1.20x best peer gnet (125k);
 		// CPU 5000 vs net 8000 = 0.62x, vs gnet 6000 = 0.83x; p99 2ms vs 4ms, 3ms.
-		"| **netpoll** | 150,000 | 76.8 | 1.00 ms | 2.00 ms | 5.00 us | 1.50x | 1.20x | 0.62x | 0.83x | 0.50x | 0.67x |",
-		"| net | 100,000 | 51.2 | 2.00 ms | 4.00 ms | 8.00 us | 1.00x | 0.80x | 1.00x | 1.33x | 1.00x | 1.33x |",
+		"| **netpoll** | 150,000 | 67% | 76.8 | 1.00 ms | 2.00 ms | 5.00 us | 1.50x | 1.20x | 0.62x | 0.83x | 0.50x | 0.67x |",
+		"| net | 100,000 | 20% | 51.2 | 2.00 ms | 4.00 ms | 8.00 us | 1.00x | 0.80x | 1.00x | 1.33x | 1.00x | 1.33x |",
 		"| nbio | failed |",
 		"Best peer: msg/s gnet, CPU/msg gnet, p99 gnet.",
 		// Idle: netpoll 500 B vs net 8000 and best peer gnet 600; 1M conns = 500e6 B.

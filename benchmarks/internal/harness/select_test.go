@@ -118,6 +118,9 @@ func TestLabels(t *testing.T) {
 		{siLabel(1_500_000), "1.5M"},
 		{plain(1234.5), "1234"},
 		{plain(0.25), "0.250"},
+		{tickLabel(15, 5), "15"},
+		{tickLabel(0.5, 0.5), "0.5"},
+		{tickLabel(0.25, 0.05), "0.25"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
