@@ -4,16 +4,30 @@ go 1.24.0
 
 require (
 	github.com/lesismal/nbio v1.6.8
+	github.com/netman-go/netman/netman v0.0.0
 	github.com/panjf2000/gnet/v2 v2.9.7
+	github.com/rs/zerolog v1.34.0
 	golang.org/x/image v0.30.0
 	golang.org/x/sys v0.41.0
 )
 
 require (
+	github.com/mattn/go-colorable v0.1.13 // indirect
+	github.com/mattn/go-isatty v0.0.19 // indirect
+	github.com/netman-go/netman/framing v0.0.0 // indirect
+	github.com/netman-go/netman/netpoll v0.0.0 // indirect
+	github.com/netman-go/netman/router v0.0.0 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
 	golang.org/x/sync v0.11.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
+)
+
+replace (
+	github.com/netman-go/netman/framing => ../framing
+	github.com/netman-go/netman/netman => ../netman
+	github.com/netman-go/netman/netpoll => ../netpoll
+	github.com/netman-go/netman/router => ../router
 )

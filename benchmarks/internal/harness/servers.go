@@ -45,15 +45,11 @@ var Servers = []Server{
 	// netman's bare reactor: the coordinator's examples/echo, a raw netpoll echo.
 	{Name: "netpoll", Target: "github.com/netman-go/netman/examples/echo", Protocol: TCP, Netman: true},
 
-	// SLOT: netman's routed echo through netman/server, a server whose
-	// AddRouter(0, echo) sends each framed message back. When the umbrella
-	// API compiles, write benchmarks/servers/netman-routed/main.go (use
-	// serve.Parse; server.New on the -addr host and port with
-	// WithNumEventLoop(f.Loops) and a max body length of at least 100 MiB for
-	// the large message; AddRouter(0, echo); stop on serve.SignalContext),
-	// add require+replace lines for netman and the modules below it to
-	// benchmarks/go.mod, and uncomment:
-	// {Name: "netman", Target: "github.com/netman-go/netman/benchmarks/servers/netman-routed", Protocol: TCP, Netman: true},
+	// netman's routed echo through the umbrella API (netman/server): one
+	// route, AddRouter(0, echo), on the default worker pool, and the same with
+	// WithHandlerOnLoop (handlers on the event loop).
+	{Name: "netman", Target: ModulePath + "/servers/netman", Protocol: TCP, Netman: true},
+	{Name: "netman-onloop", Target: ModulePath + "/servers/netman", Protocol: TCP, Netman: true, Args: []string{"-on-loop"}},
 
 	// Peers.
 	{Name: "net", Target: "github.com/netman-go/netman/benchmarks/servers/net", Protocol: TCP},

@@ -42,7 +42,7 @@ From the repository root:
   reports a server that exits or never listens with its output, and stops every
   process it started (process groups, SIGTERM then SIGKILL, also on Ctrl-C).
 - **Placement.** %s Every server gets %d event loop(s) (gnet `+"`WithNumEventLoop`"+`,
-  nbio `+"`NPoller`"+`, netpoll `+"`-loops`"+`) and GOMAXPROCS=%d, so each uses one core;
+  nbio `+"`NPoller`"+`, netpoll `+"`WithLoops`"+`, netman `+"`WithNumEventLoop`"+`) and GOMAXPROCS=%d, so each uses one core;
   net runs its goroutine per connection under the same GOMAXPROCS. The load
   generator runs with GOMAXPROCS=1 on the other core.
 - **Echo.** The load generator opens N connections and keeps one message in

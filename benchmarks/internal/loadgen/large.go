@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"github.com/netman-go/netman/benchmarks/internal/proc"
@@ -66,11 +67,15 @@ func runLarge(ctx context.Context, cfg Config) (*LargeResult, error) {
 	start := time.Now()
 	wrote := make(chan error, 1)
 	go func() {
-		if _, err := c.Write(header); err != nil {
+		// The header goes out with the first chunk in one writev, as a
+		// client that packs a whole message would send it.
+		first := min(chunkSize, cfg.Size)
+		bufs := net.Buffers{header, expected(0, first)}
+		if _, err := bufs.WriteTo(c); err != nil {
 			wrote <- err
 			return
 		}
-		for off := int64(0); off < int64(cfg.Size); off += chunkSize {
+		for off := int64(first); off < int64(cfg.Size); off += chunkSize {
 			n := min(chunkSize, int(int64(cfg.Size)-off))
 			if _, err := c.Write(expected(off, n)); err != nil {
 				wrote <- err
