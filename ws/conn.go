@@ -16,6 +16,7 @@ const (
 const (
 	writeHandshake uint8 = iota
 	writeOpen
+	writeCloseHeld // the close frame answering the peer waits for ReleaseClose; data may still be written
 	writeCloseSent
 )
 
@@ -40,9 +41,11 @@ type ServerConn struct {
 	remaining int64  // payload bytes of the current data frame not yet received
 	scan      int32  // handshake: where to resume looking for the blank line; then: UTF-8-valid prefix of msg
 	mu        sync.Mutex
-	wstate    uint8 // guarded by mu
-	deflate   bool  // permessage-deflate negotiated; written under mu before wstate becomes writeOpen
-	winBits   uint8 // server_max_window_bits agreed (0: 15)
+	holds     int32  // guarded by mu: HoldClose calls not yet matched by ReleaseClose
+	heldCode  uint16 // guarded by mu: code of the held close frame (0: a close frame without payload)
+	wstate    uint8  // guarded by mu
+	deflate   bool   // permessage-deflate negotiated; written under mu before wstate becomes writeOpen
+	winBits   uint8  // server_max_window_bits agreed (0: 15)
 	rstate    uint8
 	flags     uint8
 	op        OpCode // opcode of the message being reassembled
@@ -104,6 +107,9 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 	req, res, herr := c.srv.parseRequest(p[:end])
 	if herr != nil {
 		return i + end, c.rejectHandshake(herr)
+	}
+	if res.plain {
+		return i + end, c.serveHTTP(req)
 	}
 	resp := appendUpgradeResponse(make([]byte, 0, 256), req, &res)
 	c.mu.Lock()

@@ -40,6 +40,17 @@
 // and no data frame follows the close frame. The io.Writer must not block for long (netpoll's
 // *Conn queues what the kernel does not take) and must not retain the slice it is given.
 //
+// # Handlers on other goroutines
+//
+// A glue that runs the application's handlers on worker goroutines (copying each payload in
+// OnMessage) would let the codec's own close frame, the echo of the peer's close or the frame that
+// fails the connection, overtake the replies to the messages received before it, and those
+// replies would then be refused with ErrClosed. HoldClose and ReleaseClose prevent that: the glue
+// calls HoldClose in OnMessage and ReleaseClose after the message's handler returned; a close
+// frame due meanwhile waits for the last release (Feed returns its *CloseError with Held set),
+// data frames are still accepted until then, and the glue closes the TCP connection once
+// ReleaseClose reports the close frame sent.
+//
 // # Upgrade
 //
 // The request is parsed from buffered bytes in two steps. A scan for the blank line that ends
@@ -51,7 +62,9 @@
 // case-insensitively in comma-separated lists (400), one Sec-WebSocket-Key that is the base64
 // form of 16 bytes (400), Sec-WebSocket-Version exactly 13 (else 426 with
 // "Sec-WebSocket-Version: 13"), and the WithCheckOrigin hook (403). Every error response has
-// "Connection: close". gobwas/ws's Upgrader is not used for this because its error responses
+// "Connection: close". With WithHTTPHandler, a plain GET (no "Upgrade: websocket") is answered by
+// the application's hook instead of 400, so the same port can serve a page or a health check; Feed
+// then returns ErrHTTPServed. gobwas/ws's Upgrader is not used for this because its error responses
 // lack "Connection: close", it checks only the key's length, and it may split a response over
 // several writes.
 //
@@ -70,8 +83,8 @@
 //
 // # Memory
 //
-// A ServerConn is 96 bytes on 64-bit platforms, and an idle connection (no partial message)
-// holds nothing else: measured heap for 10,000 upgraded, idle codecs is about 96 bytes per
+// A ServerConn is 104 bytes on 64-bit platforms, and an idle connection (no partial message)
+// holds nothing else: measured heap for 10,000 upgraded, idle codecs is about 112 bytes per
 // connection (TestIdleConnectionMemory, BenchmarkIdleConnectionMemory). An unfragmented message
 // that arrives whole in one Feed is delivered from the caller's buffer without a copy. Other
 // messages are assembled in a buffer that grows as bytes arrive (never ahead of them, so a

@@ -46,6 +46,10 @@ var (
 	ErrBadVersion = errors.New("ws: unsupported Sec-WebSocket-Version")
 	// ErrForbiddenOrigin reports a request refused by the check-origin hook (HTTP 403).
 	ErrForbiddenOrigin = errors.New("ws: origin not allowed")
+	// ErrHTTPServed is returned by Feed after the WithHTTPHandler hook answered a plain HTTP
+	// request: the response (with "Connection: close") was written and the glue closes the
+	// connection. It is not a failure, and OnOpen was not called.
+	ErrHTTPServed = errors.New("ws: plain HTTP request served")
 )
 
 // CloseError is returned by Feed when the WebSocket ends: Code is the close code the peer sent
@@ -55,6 +59,10 @@ type CloseError struct {
 	Code   StatusCode
 	Reason string
 	Err    error
+	// Held reports that this side's close frame was not written yet because of HoldClose: the
+	// ReleaseClose that undoes the last hold writes it, and the glue closes the TCP connection
+	// then rather than when Feed returns.
+	Held bool
 }
 
 // Error returns the sentinel's message followed by the close code and reason.

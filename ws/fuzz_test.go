@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"testing"
 
@@ -62,15 +63,22 @@ func FuzzUpgrade(f *testing.F) {
 	f.Add([]byte(wstest.Request("/a?b=c", "Sec-WebSocket-Protocol: chat", "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=9")), []byte{0, 3, 200})
 	f.Add([]byte("GET / HTTP/1.1\nHost: x\nUpgrade: websocket\nConnection: upgrade\nSec-WebSocket-Key: "+wstest.Key+"\nSec-WebSocket-Version: 13\n\n"), []byte{1})
 	f.Add([]byte("POST / HTTP/1.1\r\nHost: x\r\n\r\n"), []byte{})
+	f.Add([]byte("GET /index.html?a HTTP/1.1\r\nHost: x\r\n\r\n"), []byte{2, 9})
 	f.Add([]byte("\r\n\r\nGET / HTTP/1.0\r\n\r\n"), []byte{0, 0, 0})
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 8\r\n\r\n"), []byte{5, 5})
 	f.Fuzz(func(t *testing.T, data, splits []byte) {
 		const maxHeader = 1024
+		// Half the inputs (by length) also have a plain-HTTP hook that answers with the path.
+		opts := []ws.Option{ws.WithMaxHeaderBytes(maxHeader), ws.WithDeflate(ws.DeflateOptions{}), ws.WithSubprotocols("chat")}
+		if len(data)%2 == 0 {
+			opts = append(opts, ws.WithHTTPHandler(func(_ *ws.ServerConn, r *ws.Request) (int, http.Header, []byte) {
+				return 200, http.Header{"X-Host": {r.Host}}, []byte(r.Path)
+			}))
+		}
 		run := func(splits []byte) outcome {
 			rec := &recorder{}
 			out := &syncBuffer{}
-			c := ws.NewServer(rec, ws.WithMaxHeaderBytes(maxHeader), ws.WithDeflate(ws.DeflateOptions{}),
-				ws.WithSubprotocols("chat")).NewConn(out)
+			c := ws.NewServer(rec, opts...).NewConn(out)
 			err := feedSplit(t, c, append([]byte(nil), data...), splits, maxHeader+256)
 			o := outcome{out: out.Bytes(), err: describeErr(err)}
 			for _, e := range rec.events {
@@ -84,6 +92,11 @@ func FuzzUpgrade(f *testing.F) {
 			case errors.As(err, &he):
 				if !bytes.HasPrefix(o.out, []byte(fmt.Sprintf("HTTP/1.1 %d ", he.Status))) || len(rec.events) != 0 {
 					t.Fatalf("rejection %d with output %q", he.Status, o.out)
+				}
+			case errors.Is(err, ws.ErrHTTPServed):
+				if !bytes.HasPrefix(o.out, []byte("HTTP/1.1 200 OK\r\n")) || !bytes.Contains(o.out, []byte("\r\nConnection: close\r\n")) ||
+					len(rec.events) != 0 || len(data)%2 != 0 {
+					t.Fatalf("plain response %q", o.out)
 				}
 			case len(rec.events) > 0 && rec.events[0].kind == "open":
 				if !bytes.HasPrefix(o.out, []byte("HTTP/1.1 101 ")) {

@@ -50,6 +50,7 @@ type handshakeResult struct {
 	accept     string
 	extensions string // Sec-WebSocket-Extensions response value, "" if none
 	windowBits uint8  // server_max_window_bits agreed, 0 if unrestricted
+	plain      bool   // a plain HTTP GET for the WithHTTPHandler hook, not an upgrade
 }
 
 func reject(status int, err error) *HandshakeError {
@@ -97,6 +98,16 @@ func (s *Server) parseRequest(p []byte) (*Request, handshakeResult, *HandshakeEr
 		h[key] = append(h[key], string(v))
 	}
 	req := &Request{URI: target, Path: u.Path, RawQuery: u.RawQuery, Header: h}
+	if s.httpHandler != nil && !hasToken(h["Upgrade"], "websocket") {
+		if hosts := h["Host"]; len(hosts) == 1 {
+			req.Host = hosts[0]
+		}
+		if o := h["Origin"]; len(o) > 0 {
+			req.Origin = o[0]
+		}
+		res.plain = true
+		return req, res, nil
+	}
 
 	if !hasToken(h["Upgrade"], "websocket") || !hasToken(h["Connection"], "upgrade") {
 		return nil, res, reject(http.StatusBadRequest, ErrNotUpgrade)

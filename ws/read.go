@@ -284,17 +284,21 @@ func (c *ServerConn) control(op OpCode, payload []byte) error {
 	c.msg = nil
 	c.flags = 0
 	var err error
+	held := false
 	c.mu.Lock()
 	if c.wstate == writeOpen {
-		c.wstate = writeCloseSent
-		err = c.writeControlLocked(gws.OpClose, payload[:min(len(payload), 2)]) // echo the code
+		var echo uint16 // the peer's code; 0 answers a close frame without one with an empty one
+		if len(payload) >= 2 {
+			echo = uint16(code)
+		}
+		held, err = c.sendCloseLocked(echo)
 	}
 	c.mu.Unlock()
 	c.srv.handler.OnClose(c, code, reason)
 	if err != nil {
 		return err
 	}
-	return &CloseError{Code: code, Reason: reason, Err: ErrClosed}
+	return &CloseError{Code: code, Reason: reason, Err: ErrClosed, Held: held}
 }
 
 // fail fails the connection: it sends a close frame with code (unless one was sent already),
@@ -303,15 +307,13 @@ func (c *ServerConn) fail(code StatusCode, err error) error {
 	c.rstate = readDone
 	c.msg = nil
 	c.flags = 0
-	var werr error
+	held := false
 	c.mu.Lock()
 	if c.wstate == writeOpen {
-		c.wstate = writeCloseSent
-		var b [2]byte
-		binary.BigEndian.PutUint16(b[:], uint16(code))
-		werr = c.writeControlLocked(gws.OpClose, b[:])
+		// A write error is not reported: the connection is closed next either way and the
+		// protocol error is the cause.
+		held, _ = c.sendCloseLocked(uint16(code))
 	}
 	c.mu.Unlock()
-	_ = werr // the connection is closed next either way; the protocol error is the cause
-	return &CloseError{Code: code, Err: err}
+	return &CloseError{Code: code, Err: err, Held: held}
 }

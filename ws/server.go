@@ -31,6 +31,7 @@ type Server struct {
 	maxMessage   int64
 	maxHeader    int
 	checkOrigin  func(r *Request) bool
+	httpHandler  HTTPHandlerFunc
 	protocols    []string
 	deflate      bool
 	deflateOpts  DeflateOptions

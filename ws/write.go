@@ -74,7 +74,7 @@ func (c *ServerConn) WriteMessage(op OpCode, payload []byte) error {
 	c.mu.Lock()
 	st, deflate, bits := c.wstate, c.deflate, c.winBits
 	c.mu.Unlock()
-	if st != writeOpen {
+	if !writable(st) {
 		return stateError(st)
 	}
 	var buf *[]byte
@@ -92,7 +92,7 @@ func (c *ServerConn) WriteMessage(op OpCode, payload []byte) error {
 	}
 	c.mu.Lock()
 	var err error
-	if c.wstate == writeOpen {
+	if writable(c.wstate) {
 		_, err = c.w.Write((*buf)[start:])
 	} else {
 		err = ErrClosed
@@ -110,7 +110,7 @@ func (c *ServerConn) Ping(payload []byte) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.wstate != writeOpen {
+	if !writable(c.wstate) {
 		return stateError(c.wstate)
 	}
 	return c.writeControlLocked(OpPing, payload)
@@ -120,6 +120,7 @@ func (c *ServerConn) Ping(payload []byte) error {
 // 123 bytes at a UTF-8 boundary). Messages that arrive afterwards are discarded; when the
 // peer's close frame arrives Feed returns an error wrapping ErrClosed and the glue closes the
 // TCP connection. The glue should also close it if the peer does not answer within a timeout.
+// Close returns ErrClosed once a close frame was sent or is held (see HoldClose).
 func (c *ServerConn) Close(code StatusCode, reason string) error {
 	if !ValidCloseCode(code) {
 		return ErrInvalidCloseCode
@@ -160,3 +161,61 @@ func stateError(st uint8) error {
 	}
 	return ErrClosed
 }
+
+// HoldClose delays the close frame this side sends on its own, the echo of the peer's close
+// frame or the close frame that fails the connection, until every HoldClose is undone by
+// ReleaseClose. A glue that hands messages to other goroutines calls HoldClose (from OnMessage)
+// before it hands a message over, and ReleaseClose once the message's handler has returned: the
+// replies to messages received before a close then precede the close frame, as if the handlers
+// had run inside Feed (RFC 6455 section 5.5.1 lets an endpoint finish sending its current message
+// before its close frame). Meanwhile Feed has returned its *CloseError with Held set, and
+// WriteMessage and Ping still write; Close returns ErrClosed. Pongs are never held. HoldClose and
+// ReleaseClose are safe from any goroutine.
+func (c *ServerConn) HoldClose() {
+	c.mu.Lock()
+	c.holds++
+	c.mu.Unlock()
+}
+
+// ReleaseClose undoes one HoldClose. When it undoes the last one and a close frame is held, it
+// writes it and returns sent = true (with the io.Writer's error): the glue then closes the TCP
+// connection. A ReleaseClose without a HoldClose does nothing.
+func (c *ServerConn) ReleaseClose() (sent bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.holds == 0 {
+		return false, nil
+	}
+	c.holds--
+	if c.holds > 0 || c.wstate != writeCloseHeld {
+		return false, nil
+	}
+	c.wstate = writeCloseSent
+	return true, c.writeCloseLocked(c.heldCode)
+}
+
+// sendCloseLocked sends this side's close frame with code (0: without payload), or holds it while
+// HoldClose is in effect; c.mu must be held and c.wstate must be writeOpen.
+func (c *ServerConn) sendCloseLocked(code uint16) (held bool, err error) {
+	if c.holds > 0 {
+		c.wstate = writeCloseHeld
+		c.heldCode = code
+		return true, nil
+	}
+	c.wstate = writeCloseSent
+	return false, c.writeCloseLocked(code)
+}
+
+// writeCloseLocked writes a close frame with code, or without payload when code is 0; c.mu must
+// be held.
+func (c *ServerConn) writeCloseLocked(code uint16) error {
+	if code == 0 {
+		return c.writeControlLocked(OpClose, nil)
+	}
+	var b [2]byte
+	binary.BigEndian.PutUint16(b[:], code)
+	return c.writeControlLocked(OpClose, b[:])
+}
+
+// writable reports whether data frames may be written in write state st.
+func writable(st uint8) bool { return st == writeOpen || st == writeCloseHeld }
