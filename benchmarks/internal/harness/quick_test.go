@@ -25,6 +25,9 @@ func TestQuickRun(t *testing.T) {
 		t.Skip("builds and runs every server: skipped in -short mode")
 	}
 	cfg := NewConfig(true)
+	// Both message sizes and both connection counts, in two echo scenarios
+	// rather than four, keep the test near half a minute on 2 cores.
+	cfg.Scenarios = []string{"c100-512", "c1000-4k", "idle", "large"}
 	cfg.Warmup = 100 * time.Millisecond
 	cfg.Duration = 400 * time.Millisecond
 	cfg.IdleConns = 200
