@@ -126,7 +126,7 @@ func utf8Vectors() []utf8Vector {
 }
 
 // utf8Cases model Autobahn group 6.
-func utf8Cases() []testCase {
+func utf8Cases() []Case {
 	kosme := "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5"
 	hello := "Hello-\xc2\xb5@\xc3\x9f\xc3\xb6\xc3\xa4\xc3\xbc\xc3\xa0\xc3\xa1-UTF-8!!"
 	octetFrames := func(s string) []byte {
@@ -141,30 +141,30 @@ func utf8Cases() []testCase {
 		return out
 	}
 	invalid := kosme + "\xed\xa0\x80" + "edited"
-	cs := []testCase{
-		{id: "6.1.1", desc: "empty text message", steps: steps(text("")), want: frames(eText("")), close: 1000},
-		{id: "6.1.2", desc: "text in 3 empty fragments", steps: steps(fr(1, false, 0, nil), fr(0, false, 0, nil), fr(0, true, 0, nil)),
+	cs := []Case{
+		{ID: "6.1.1", Desc: "empty text message", steps: steps(text("")), want: frames(eText("")), close: 1000},
+		{ID: "6.1.2", Desc: "text in 3 empty fragments", steps: steps(fr(1, false, 0, nil), fr(0, false, 0, nil), fr(0, true, 0, nil)),
 			want: frames(eText("")), close: 1000},
-		{id: "6.1.3", desc: "text in 3 fragments: empty, non-empty, empty", steps: steps(fr(1, false, 0, nil), fr(0, false, 0, []byte("middle frame payload")), fr(0, true, 0, nil)),
+		{ID: "6.1.3", Desc: "text in 3 fragments: empty, non-empty, empty", steps: steps(fr(1, false, 0, nil), fr(0, false, 0, []byte("middle frame payload")), fr(0, true, 0, nil)),
 			want: frames(eText("middle frame payload")), close: 1000},
-		{id: "6.2.1", desc: "valid UTF-8 in one frame", steps: steps(text(hello)), want: frames(eText(hello)), close: 1000},
-		{id: "6.2.2", desc: "valid UTF-8 in 2 fragments split on a code point boundary", steps: steps(fragments(1, []byte(hello), 13)),
+		{ID: "6.2.1", Desc: "valid UTF-8 in one frame", steps: steps(text(hello)), want: frames(eText(hello)), close: 1000},
+		{ID: "6.2.2", Desc: "valid UTF-8 in 2 fragments split on a code point boundary", steps: steps(fragments(1, []byte(hello), 13)),
 			want: frames(eText(hello)), close: 1000},
-		{id: "6.2.3", desc: "valid UTF-8 in one fragment per octet", steps: steps(octetFrames(hello)), want: frames(eText(hello)), close: 1000},
-		{id: "6.2.4", desc: "κόσμε in one fragment per octet (splits inside code points)", steps: steps(octetFrames(kosme)),
+		{ID: "6.2.3", Desc: "valid UTF-8 in one fragment per octet", steps: steps(octetFrames(hello)), want: frames(eText(hello)), close: 1000},
+		{ID: "6.2.4", Desc: "κόσμε in one fragment per octet (splits inside code points)", steps: steps(octetFrames(kosme)),
 			want: frames(eText(kosme)), close: 1000},
-		{id: "6.3.1", desc: "invalid UTF-8 (surrogate) in one frame", steps: steps(text(invalid)), close: 1007},
-		{id: "6.3.2", desc: "invalid UTF-8 in one fragment per octet", steps: steps(octetFrames(invalid)), close: 1007},
-		{id: "6.4.1", desc: "fail fast: valid fragment, then fragment starting with an invalid sequence, then the rest",
+		{ID: "6.3.1", Desc: "invalid UTF-8 (surrogate) in one frame", steps: steps(text(invalid)), close: 1007},
+		{ID: "6.3.2", Desc: "invalid UTF-8 in one fragment per octet", steps: steps(octetFrames(invalid)), close: 1007},
+		{ID: "6.4.1", Desc: "fail fast: valid fragment, then fragment starting with an invalid sequence, then the rest",
 			steps: steps(fr(1, false, 0, []byte(kosme)), fr(0, false, 0, []byte("\xf4\x90\x80\x80")), awaitClose, fr(0, true, 0, []byte("edited"))), close: 1007},
-		{id: "6.4.2", desc: "fail fast: the invalid sequence is split between fragments",
+		{ID: "6.4.2", Desc: "fail fast: the invalid sequence is split between fragments",
 			steps: steps(fr(1, false, 0, []byte(kosme+"\xf4")), fr(0, false, 0, []byte("\x90")), awaitClose, fr(0, true, 0, []byte("\x80\x80edited"))), close: 1007},
-		{id: "6.4.3", desc: "fail fast inside one frame: header and valid part, invalid part, then the rest", steps: func() []step {
+		{ID: "6.4.3", Desc: "fail fast inside one frame: header and valid part, invalid part, then the rest", steps: func() []step {
 			f := text(kosme + "\xf4\x90\x80\x80" + "edited")
 			h := len(f) - len(kosme) - 10
 			return steps(send(f[:h+len(kosme)]), send(f[h+len(kosme):h+len(kosme)+4]), awaitClose, send(f[h+len(kosme)+4:]))
 		}(), close: 1007},
-		{id: "6.4.4", desc: "fail fast inside one frame, the invalid sequence split between writes", steps: func() []step {
+		{ID: "6.4.4", Desc: "fail fast inside one frame, the invalid sequence split between writes", steps: func() []step {
 			f := text(kosme + "\xf4\x90\x80\x80" + "edited")
 			h := len(f) - len(kosme) - 10
 			k := h + len(kosme)
@@ -172,7 +172,7 @@ func utf8Cases() []testCase {
 		}(), close: 1007},
 	}
 	for _, v := range utf8Vectors() {
-		tc := testCase{id: v.id, desc: v.desc, steps: steps(text(v.s))}
+		tc := Case{ID: v.id, Desc: v.desc, steps: steps(text(v.s))}
 		if v.valid {
 			tc.want, tc.close = frames(eText(v.s)), 1000
 		} else {

@@ -95,7 +95,7 @@ func compressed(op byte, p []byte) []byte {
 }
 
 // sortCases orders cases by their numeric id ("13.10.1" after "13.9.1").
-func sortCases(cs []testCase) {
+func sortCases(cs []Case) {
 	key := func(id string) []int {
 		var k []int
 		for _, p := range strings.Split(id, ".") {
@@ -105,7 +105,7 @@ func sortCases(cs []testCase) {
 		return k
 	}
 	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := key(cs[i].id), key(cs[j].id)
+		a, b := key(cs[i].ID), key(cs[j].ID)
 		for x := 0; x < len(a) && x < len(b); x++ {
 			if a[x] != b[x] {
 				return a[x] < b[x]

@@ -3,8 +3,6 @@ package conformance
 import (
 	"fmt"
 	"strings"
-
-	"github.com/netman-go/netman/ws"
 )
 
 const negotiated = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
@@ -22,9 +20,9 @@ func compressible(n, seed int) string {
 // deflateCases model Autobahn groups 12 (permessage-deflate echo, various sizes) and 13
 // (negotiation parameters). The client compresses what it sends; the suite decompresses what the
 // server sends and checks the server compressed when it should.
-func deflateCases() []testCase {
-	deflate := []ws.Option{ws.WithDeflate(ws.DeflateOptions{Threshold: 16})}
-	var cs []testCase
+func deflateCases() []Case {
+	deflate := Config{Deflate: true, DeflateThreshold: 16}
+	var cs []Case
 	sizes := []int{16, 64, 256, 1024, 4096, 8192, 16384, 32768, 65536, 131072}
 	for i, n := range sizes {
 		var st []step
@@ -43,24 +41,24 @@ func deflateCases() []testCase {
 			check, note = nil, "the server sends a message uncompressed when deflate does not make it smaller, as here"
 		}
 		cs = append(cs,
-			testCase{id: "12.1." + itoa(i+1), desc: fmt.Sprintf("10 compressed text messages of %d bytes", n), steps: st, want: want, close: 1000,
-				opts: deflate, offer: "permessage-deflate", wantExt: negotiated, check: check, note: note},
-			testCase{id: "12.2." + itoa(i+1), desc: fmt.Sprintf("10 compressed binary messages of %d bytes", n), steps: stBin, want: wantBin, close: 1000,
-				opts: deflate, offer: "permessage-deflate", wantExt: negotiated, check: check, note: note},
+			Case{ID: "12.1." + itoa(i+1), Desc: fmt.Sprintf("10 compressed text messages of %d bytes", n), steps: st, want: want, close: 1000,
+				Config: deflate, offer: "permessage-deflate", wantExt: negotiated, check: check, Note: note},
+			Case{ID: "12.2." + itoa(i+1), Desc: fmt.Sprintf("10 compressed binary messages of %d bytes", n), steps: stBin, want: wantBin, close: 1000,
+				Config: deflate, offer: "permessage-deflate", wantExt: negotiated, check: check, Note: note},
 		)
 	}
 	// Uncompressed messages and invalid uses of RSV1 on a deflate connection.
 	cs = append(cs,
-		testCase{id: "12.5.1", desc: "uncompressed text message on a deflate connection", steps: steps(text("plain")),
-			want: frames(eText("plain")), close: 1000, opts: deflate, offer: "permessage-deflate", wantExt: negotiated},
-		testCase{id: "12.5.2", desc: "compressed message with RSV1 on a continuation frame", steps: steps(fr(1, false, 4, nil), fr(0, true, 4, nil)),
-			close: 1002, opts: deflate, offer: "permessage-deflate", wantExt: negotiated},
-		testCase{id: "12.5.3", desc: "compressed ping (RSV1 on a control frame)", steps: steps(fr(9, true, 4, nil)),
-			close: 1002, opts: deflate, offer: "permessage-deflate", wantExt: negotiated},
-		testCase{id: "12.5.4", desc: "compressed text that inflates to invalid UTF-8", steps: steps(compressed(1, []byte("ok\xff"))),
-			close: 1007, opts: deflate, offer: "permessage-deflate", wantExt: negotiated},
-		testCase{id: "12.5.5", desc: "compressed message inflating past the 64 KiB limit", steps: steps(compressed(2, make([]byte, 1<<20))),
-			close: 1009, opts: append([]ws.Option{ws.WithMaxMessageSize(64 << 10)}, deflate...), offer: "permessage-deflate", wantExt: negotiated},
+		Case{ID: "12.5.1", Desc: "uncompressed text message on a deflate connection", steps: steps(text("plain")),
+			want: frames(eText("plain")), close: 1000, Config: deflate, offer: "permessage-deflate", wantExt: negotiated},
+		Case{ID: "12.5.2", Desc: "compressed message with RSV1 on a continuation frame", steps: steps(fr(1, false, 4, nil), fr(0, true, 4, nil)),
+			close: 1002, Config: deflate, offer: "permessage-deflate", wantExt: negotiated},
+		Case{ID: "12.5.3", Desc: "compressed ping (RSV1 on a control frame)", steps: steps(fr(9, true, 4, nil)),
+			close: 1002, Config: deflate, offer: "permessage-deflate", wantExt: negotiated},
+		Case{ID: "12.5.4", Desc: "compressed text that inflates to invalid UTF-8", steps: steps(compressed(1, []byte("ok\xff"))),
+			close: 1007, Config: deflate, offer: "permessage-deflate", wantExt: negotiated},
+		Case{ID: "12.5.5", Desc: "compressed message inflating past the 64 KiB limit", steps: steps(compressed(2, make([]byte, 1<<20))),
+			close: 1009, Config: Config{MaxMessageSize: 64 << 10, Deflate: true, DeflateThreshold: 16}, offer: "permessage-deflate", wantExt: negotiated},
 	)
 	for id, o := range map[string]struct{ offer, want, note string }{
 		"13.1": {"permessage-deflate", negotiated, ""},
@@ -88,8 +86,8 @@ func deflateCases() []testCase {
 				}
 				want = append(want, eText(s))
 			}
-			tc := testCase{id: id + "." + itoa(i+1), desc: fmt.Sprintf("offer %q, 5 messages of %d bytes", o.offer, n),
-				steps: st, want: want, close: 1000, opts: deflate, offer: o.offer, wantExt: o.want, note: o.note}
+			tc := Case{ID: id + "." + itoa(i+1), Desc: fmt.Sprintf("offer %q, 5 messages of %d bytes", o.offer, n),
+				steps: st, want: want, close: 1000, Config: deflate, offer: o.offer, wantExt: o.want, Note: o.note}
 			switch {
 			case o.want == "":
 				tc.check = noneCompressed
