@@ -37,6 +37,7 @@ type Conn struct {
 	// dmu serializes record reads and the inner handler's callbacks.
 	dmu         sync.Mutex
 	src         []byte // ciphertext being fed to crypto/tls
+	rec         recordCursor
 	plain       []byte // plaintext not consumed (or, while paused, not delivered) yet
 	undelivered bool   // plain holds bytes the handler has not seen
 

@@ -63,6 +63,43 @@ func (wouldBlockError) Error() string   { return "tlsconn: no more input" }
 func (wouldBlockError) Timeout() bool   { return true }
 func (wouldBlockError) Temporary() bool { return true }
 
+// recordCursor follows the record boundaries of the ciphertext handed to
+// crypto/tls, so that no read goes past the end of a record. crypto/tls
+// then holds at most one record at a time, and its input buffer, which
+// keeps its capacity for the life of the connection, grows only to the
+// largest record (plus 512 bytes, and bytes.Buffer's doubling) instead of
+// to a record plus the start of the next.
+type recordCursor struct {
+	hdr  [recordHeaderLen]byte
+	hdrN uint8  // header bytes seen of the current record
+	left uint16 // body bytes of the current record not yet handed over
+}
+
+// span returns how many of the first bytes of b (at least one) belong to
+// the current record, and moves past them.
+func (r *recordCursor) span(b []byte) int {
+	n := 0
+	for n < len(b) {
+		if r.hdrN < recordHeaderLen {
+			k := copy(r.hdr[r.hdrN:], b[n:])
+			r.hdrN += uint8(k)
+			n += k
+			if r.hdrN < recordHeaderLen {
+				return n
+			}
+			r.left = uint16(r.hdr[3])<<8 | uint16(r.hdr[4])
+		}
+		k := min(int(r.left), len(b)-n)
+		r.left -= uint16(k)
+		n += k
+		if r.left == 0 {
+			r.hdrN = 0
+			return n
+		}
+	}
+	return n
+}
+
 // handshake is the state a connection needs only until its handshake is
 // over; it is dropped afterwards.
 type handshake struct {
@@ -92,11 +129,12 @@ func (w *wire) Read(p []byte) (int, error) {
 	c := w.c
 	if c.established.Load() {
 		// Called by crypto/tls under Conn.dmu, held by pump's caller.
-		n := copy(p, c.src)
-		c.src = c.src[n:]
-		if n == 0 {
+		if len(c.src) == 0 {
 			return 0, errWouldBlock
 		}
+		n := c.rec.span(c.src[:min(len(p), len(c.src))])
+		copy(p, c.src[:n])
+		c.src = c.src[n:]
 		return n, nil
 	}
 	c.mu.Lock()
@@ -108,7 +146,8 @@ func (w *wire) Read(p []byte) (int, error) {
 	if len(hs.buf) == 0 {
 		return 0, hs.err
 	}
-	n := copy(p, hs.buf)
+	n := c.rec.span(hs.buf[:min(len(p), len(hs.buf))])
+	copy(p, hs.buf[:n])
 	hs.buf = hs.buf[n:]
 	if len(hs.buf) == 0 {
 		hs.buf = nil

@@ -326,3 +326,39 @@ func TestCloseNotify(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordCursor checks that span never hands over bytes of two records
+// at once, whatever the split, and always makes progress.
+func TestRecordCursor(t *testing.T) {
+	var stream []byte
+	var ends []int // offsets where records end
+	for _, n := range []int{0, 1, 300, 16401, 2, 70} {
+		stream = append(stream, 0x17, 3, 3, byte(n>>8), byte(n))
+		stream = append(stream, make([]byte, n)...)
+		ends = append(ends, len(stream))
+	}
+	isEnd := map[int]bool{}
+	for _, e := range ends {
+		isEnd[e] = true
+	}
+	for _, chunk := range []int{1, 2, 4, 5, 6, 7, 512, 4096, 1 << 20} {
+		var r recordCursor
+		off := 0
+		for off < len(stream) {
+			b := stream[off:min(off+chunk, len(stream))]
+			n := r.span(b)
+			if n < 1 || n > len(b) {
+				t.Fatalf("chunk %d at %d: span %d of %d", chunk, off, n, len(b))
+			}
+			for k := off + 1; k < off+n; k++ {
+				if isEnd[k] {
+					t.Fatalf("chunk %d: span [%d,%d) crosses the record end at %d", chunk, off, off+n, k)
+				}
+			}
+			if n < len(b) && !isEnd[off+n] {
+				t.Fatalf("chunk %d: span stopped at %d, not a record end", chunk, off+n)
+			}
+			off += n
+		}
+	}
+}
