@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/tls"
 	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"time"
@@ -36,6 +37,9 @@ type options struct {
 	wsMaxMessage      int
 	wsCompression     bool
 	wsCheckOrigin     func(origin string) bool
+
+	wsDeflateThreshold int          // smallest message compressed; 0: the ws default (tests lower it)
+	httpHandler        http.Handler // plain HTTP requests on a WebSocket port
 }
 
 func defaultOptions() options {
@@ -190,7 +194,9 @@ func WithMaxMessageSize(n int) Option {
 }
 
 // WithCompression negotiates permessage-deflate with WebSocket clients that
-// offer it. It costs memory per connection while messages are compressed.
+// offer it, without context takeover: each message is compressed on its
+// own, so an idle connection keeps no compressor. Messages under 128 bytes,
+// or that do not shrink, are sent uncompressed.
 func WithCompression() Option {
 	return func(o *options) { o.wsCompression = true }
 }
@@ -199,4 +205,13 @@ func WithCompression() Option {
 // accepted (default: every origin).
 func WithCheckOrigin(f func(origin string) bool) Option {
 	return func(o *options) { o.wsCheckOrigin = f }
+}
+
+// WithHTTPHandler makes a WebSocket server answer plain HTTP GET requests
+// (without "Upgrade: websocket") with h instead of 400, so the WebSocket
+// port can also serve the page that opens the WebSocket, or a health check.
+// h runs on the event loop and must not block; its response is buffered
+// and sent with "Connection: close" (one request per connection).
+func WithHTTPHandler(h http.Handler) Option {
+	return func(o *options) { o.httpHandler = h }
 }

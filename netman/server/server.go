@@ -25,6 +25,7 @@ import (
 	"github.com/netman-go/netman/netman/util"
 	"github.com/netman-go/netman/netpoll"
 	"github.com/netman-go/netman/router"
+	"github.com/netman-go/netman/ws"
 	"github.com/rs/zerolog"
 )
 
@@ -190,6 +191,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if np == nil {
 		return nil
 	}
+	if s.ws != nil {
+		s.wsGoingAway()
+	}
 	return np.Shutdown(ctx)
 }
 
@@ -244,8 +248,11 @@ func (s *Server) closed(c *connection, reason error) {
 	c.closed.Store(true)
 	s.conns.remove(c)
 	switch {
-	case normalClose(reason):
+	case normalClose(reason), errors.Is(reason, ws.ErrClosed):
 		s.log.Debug().Int("conn", c.id).AnErr("reason", reason).Msg("connection closed")
+	case errors.Is(reason, ws.ErrMessageTooBig):
+		s.log.Warn().Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Err(reason).
+			Int("max_message_size", s.opts.wsMaxMessage).Msg("connection closed: message too large")
 	case errors.Is(reason, framing.ErrBodyTooLarge):
 		s.log.Warn().Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Err(reason).
 			Uint32("max_body_length", s.opts.maxBodyLength).Msg("connection closed: message too large")
@@ -280,7 +287,7 @@ func (s *Server) onClose(c *connection) {
 func (s *Server) handle(c *connection, m *util.Message) {
 	r := &request{conn: c, msg: m}
 	if s.ws != nil {
-		s.ws.Message(r)
+		s.wsMessage(r)
 		return
 	}
 	r.rc.Reset(m.ID(), r)

@@ -2,21 +2,237 @@ package server
 
 import (
 	"errors"
+	"net/url"
 
 	"github.com/netman-go/netman/netman/iface"
+	"github.com/netman-go/netman/netman/util"
 	"github.com/netman-go/netman/netpoll"
+	"github.com/netman-go/netman/ws"
 )
 
 // ErrNotSupported is returned by Start for features whose layer has not
 // landed yet.
 var ErrNotSupported = errors.New("netman: not supported yet")
 
-// Websocket returns a WebSocket server for ip:port whose events go to h.
+// Websocket returns a WebSocket server (RFC 6455) for ip:port whose events
+// go to h: Open once the upgrade succeeded, Message for every text or binary
+// message, in order, and Close exactly once after Open, whatever ends the
+// connection. They run like a TCP server's hooks and routes: on the worker
+// pool unless WithHandlerOnLoop, one at a time per connection. A request
+// that fails the upgrade is answered with an HTTP error and never reaches h;
+// WithHTTPHandler serves plain HTTP requests on the same port.
+//
+// conn.Text and conn.Binary send a message (Send sends binary), from any
+// goroutine; conn.Query returns the upgrade request's query parameters;
+// conn.CloseWithCode sends a close frame with a code and reason, then closes
+// the TCP connection once it is flushed (conn.Close uses code 1000). When
+// the client closes, or breaks the protocol, the server's close frame waits
+// until the handlers of the messages received before it have returned, so
+// their replies are not lost.
+//
+// Options that apply: WithMaxMessageSize (a bigger message closes that
+// connection with code 1009), WithCompression (permessage-deflate),
+// WithCheckOrigin, WithHTTPHandler, WithHeartbeatCheckInterval together with
+// WithHeartbeatIdleTime (a connection that sent nothing, not even a ping,
+// for the idle time is closed at the TCP level, without a close frame: the
+// client sees code 1006), the event-loop, worker, logging and TLS options.
+// Stop sends every client a close frame with code 1001 before closing.
+// Protocol errors close only the offending connection, with the code RFC
+// 6455 gives them, and are logged once per connection.
 func Websocket(ip string, port int, h iface.IWebsocketHandler, opts ...Option) *Server {
 	s := New(ip, port, opts...)
 	s.ws = h
-	s.configErr = errors.Join(s.configErr, ErrNotSupported)
 	return s
 }
 
-func (s *Server) wsHandler() netpoll.Handler { return tcpHandler{s} }
+// wsHandler is the netpoll handler of a WebSocket server: it feeds each
+// connection's codec and turns its events into the server's jobs.
+type wsHandler struct {
+	s     *Server
+	codec *ws.Server
+}
+
+func (s *Server) wsHandler() netpoll.Handler {
+	h := &wsHandler{s: s}
+	o := []ws.Option{ws.WithMaxMessageSize(int64(s.opts.wsMaxMessage))}
+	if s.opts.wsCompression {
+		o = append(o, ws.WithDeflate(ws.DeflateOptions{Threshold: s.opts.wsDeflateThreshold}))
+	}
+	if f := s.opts.wsCheckOrigin; f != nil {
+		o = append(o, ws.WithCheckOrigin(func(r *ws.Request) bool { return f(r.Origin) }))
+	}
+	if s.opts.httpHandler != nil {
+		o = append(o, ws.WithHTTPHandler(s.serveHTTP))
+	}
+	h.codec = ws.NewServer(wsEvents{s}, o...)
+	return h
+}
+
+// wsConn is the WebSocket side of a connection (its wsWriter).
+type wsConn struct {
+	codec    *ws.ServerConn
+	c        *connection
+	rawQuery string // of the upgrade request; set before the connection is registered
+
+	// Owned by the event loop.
+	opened bool // the upgrade succeeded and Open was queued
+	done   bool // the read side is over; a held close frame is still to be sent
+
+	// Guarded by c.mu: a held close frame (see ws.ServerConn.HoldClose) is
+	// sent by the worker that released the last hold, and whichever of that
+	// worker and the loop comes second closes the TCP connection.
+	reason    error // why the read side ended
+	closeSent bool  // the held close frame was sent
+}
+
+func (h *wsHandler) OnOpen(nc *netpoll.Conn) {
+	c := h.s.newConn(nc)
+	w := &wsConn{codec: h.codec.NewConn(nc), c: c}
+	w.codec.SetContext(w)
+	c.ws = w
+	nc.SetContext(c)
+}
+
+func (h *wsHandler) OnData(nc *netpoll.Conn, data []byte) (int, error) {
+	w := nc.Context().(*connection).ws.(*wsConn)
+	if w.done {
+		return len(data), nil // the peer may keep sending until it gets our close frame
+	}
+	n, err := w.codec.Feed(data)
+	var ce *ws.CloseError
+	if err == nil || !errors.As(err, &ce) || !ce.Held {
+		return n, err
+	}
+	// The close frame waits for the handlers of earlier messages.
+	w.done = true
+	w.c.mu.Lock()
+	sent := w.closeSent
+	w.reason = err
+	w.c.mu.Unlock()
+	if sent {
+		return len(data), err
+	}
+	return len(data), nil
+}
+
+func (h *wsHandler) OnClose(nc *netpoll.Conn, reason error) {
+	c, ok := nc.Context().(*connection)
+	if !ok {
+		return
+	}
+	if c.ws.(*wsConn).opened {
+		h.s.closed(c, reason)
+		return
+	}
+	// Never upgraded: a refused upgrade, a plain HTTP request or a client
+	// gone before its request was complete. Open and Close are not called.
+	var he *ws.HandshakeError
+	switch {
+	case errors.As(reason, &he):
+		h.s.log.Info().Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Err(reason).
+			Int("status", he.Status).Msg("websocket upgrade refused")
+	default:
+		h.s.log.Debug().Int("conn", c.id).AnErr("reason", reason).Msg("connection closed before the websocket upgrade")
+	}
+}
+
+// release runs after the handler of a message: the last release sends a
+// close frame that was held for it and lets the connection close.
+func (w *wsConn) release() {
+	if sent, _ := w.codec.ReleaseClose(); !sent {
+		return
+	}
+	c := w.c
+	c.mu.Lock()
+	reason := w.reason
+	w.closeSent = true
+	c.mu.Unlock()
+	if reason != nil { // else the loop has not seen the end yet and closes it itself
+		_ = c.t.CloseWithError(reason)
+	}
+}
+
+func (w *wsConn) text(data []byte) (int, error)   { return w.write(ws.OpText, data) }
+func (w *wsConn) binary(data []byte) (int, error) { return w.write(ws.OpBinary, data) }
+
+func (w *wsConn) write(op ws.OpCode, data []byte) (int, error) {
+	if err := w.codec.WriteMessage(op, data); err != nil {
+		return 0, wsError(err)
+	}
+	return len(data), nil
+}
+
+// close sends a close frame, then closes the TCP connection once it is
+// flushed; netpoll lingers to read the client's answer, so nothing is reset.
+func (w *wsConn) close(code int, reason string) error {
+	if code < 0 || code > 0xffff {
+		return ws.ErrInvalidCloseCode
+	}
+	if err := w.codec.Close(ws.StatusCode(code), reason); err != nil {
+		return wsError(err)
+	}
+	_ = w.c.t.Close()
+	return nil
+}
+
+func (w *wsConn) query() url.Values {
+	v, _ := url.ParseQuery(w.rawQuery)
+	return v
+}
+
+// wsError maps the errors of a write on a closed connection to ErrConnClosed.
+func wsError(err error) error {
+	if errors.Is(err, ws.ErrClosed) || errors.Is(err, ws.ErrNotOpen) || errors.Is(err, netpoll.ErrClosed) {
+		return ErrConnClosed
+	}
+	return err
+}
+
+// wsEvents receives the codec's events, on the connection's event loop.
+type wsEvents struct{ s *Server }
+
+func (e wsEvents) OnOpen(codec *ws.ServerConn, r *ws.Request) {
+	w := codec.Context().(*wsConn)
+	w.rawQuery = r.RawQuery
+	w.opened = true
+	e.s.opened(w.c)
+}
+
+// OnMessage copies the payload, which is only valid during the call, and
+// queues the message; the codec holds its own close frame until the
+// message's handler has returned (see wsMessage).
+func (e wsEvents) OnMessage(codec *ws.ServerConn, op ws.OpCode, payload []byte) {
+	w := codec.Context().(*wsConn)
+	data := append(make([]byte, 0, len(payload)), payload...)
+	m := util.NewMessage(0, data)
+	if op == ws.OpText {
+		m = util.NewTextMessage(data)
+	}
+	if !e.s.opts.handlerOnLoop {
+		codec.HoldClose()
+	}
+	e.s.deliver(w.c, job{kind: jobMessage, msg: m})
+}
+
+// OnClose sees the client's close frame; Feed's error reports it too, and
+// the connection's end runs the Close handler.
+func (wsEvents) OnClose(*ws.ServerConn, ws.StatusCode, string) {}
+
+// wsMessage runs the application's Message handler for r, then releases
+// the codec's close frame held for it.
+func (s *Server) wsMessage(r *request) {
+	if !s.opts.handlerOnLoop {
+		defer r.conn.ws.(*wsConn).release()
+	}
+	s.ws.Message(r)
+}
+
+// wsGoingAway sends every open WebSocket connection a close frame with
+// code 1001, before Shutdown closes them.
+func (s *Server) wsGoingAway() {
+	for _, c := range s.conns.GetConnects() {
+		if w, ok := c.(*connection).ws.(*wsConn); ok {
+			_ = w.codec.Close(ws.StatusGoingAway, "server stopping")
+		}
+	}
+}
