@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync"
 
@@ -86,14 +87,17 @@ func (s *Server) run(c *connection, j job) {
 }
 
 // pool runs connections' inboxes on at most max goroutines, started on
-// demand. The run queue is an intrusive list in which a connection appears
-// at most once, so it is bounded by the number of connections.
+// demand; when the queue is empty, workers beyond maxIdle exit instead of
+// parking, so a burst does not leave its stacks behind. The run queue is an
+// intrusive list in which a connection appears at most once, so it is
+// bounded by the number of connections.
 type pool struct {
 	mu      sync.Mutex
 	cond    sync.Cond
 	head    *connection
 	tail    *connection
 	idle    int
+	maxIdle int
 	workers int
 	max     int
 	stop    bool
@@ -101,8 +105,9 @@ type pool struct {
 	done    sync.WaitGroup
 }
 
-func (p *pool) init(max int, drain func(*connection)) {
-	p.max = max
+func (p *pool) init(limit int, drain func(*connection)) {
+	p.max = limit
+	p.maxIdle = min(limit, max(8, 4*runtime.GOMAXPROCS(0)))
 	p.drain = drain
 	p.cond.L = &p.mu
 }
@@ -131,7 +136,7 @@ func (p *pool) work() {
 	p.mu.Lock()
 	for {
 		for p.head == nil {
-			if p.stop {
+			if p.stop || p.idle >= p.maxIdle {
 				p.workers--
 				p.mu.Unlock()
 				return

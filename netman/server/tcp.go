@@ -16,18 +16,42 @@ type tcpHandler struct{ s *Server }
 
 func (h tcpHandler) OnOpen(nc *netpoll.Conn) {
 	c := h.s.newConn(nc)
-	c.dec = framing.NewDecoder(h.s.packer, framing.WithMaxBodyLength(int(h.s.opts.maxBodyLength)), framing.WithOwnedPayloads())
 	nc.SetContext(c)
 	h.s.opened(c)
 }
 
+// OnData decodes whole messages straight from the loop's buffer. Only a
+// connection left with part of a message gets a framing.Decoder to hold
+// it, and loses it again once the message completes: an idle connection
+// keeps no decoder.
 func (h tcpHandler) OnData(nc *netpoll.Conn, data []byte) (int, error) {
 	c := nc.Context().(*connection)
+	s := h.s
+	total := len(data)
+	maxBody := int(s.opts.maxBodyLength)
+	for c.dec == nil && len(data) > 0 {
+		id, payload, n, err := framing.DecodeMessage(s.packer, data, maxBody)
+		if err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			c.dec = framing.NewDecoder(s.packer, framing.WithMaxBodyLength(maxBody), framing.WithOwnedPayloads())
+			break
+		}
+		s.deliver(c, job{kind: jobMessage, msg: util.NewMessage(id, append([]byte(nil), payload...))})
+		data = data[n:]
+	}
+	if c.dec == nil {
+		return total, nil
+	}
 	err := c.dec.Feed(data, func(id uint32, payload []byte) error {
-		h.s.deliver(c, job{kind: jobMessage, msg: util.NewMessage(id, payload)})
+		s.deliver(c, job{kind: jobMessage, msg: util.NewMessage(id, payload)})
 		return nil
 	})
-	return len(data), err
+	if c.dec.Buffered() == 0 {
+		c.dec = nil
+	}
+	return total, err
 }
 
 func (h tcpHandler) OnClose(nc *netpoll.Conn, reason error) {
