@@ -122,6 +122,10 @@ func (p *pool) push(c *connection) {
 	p.tail = c
 	switch {
 	case p.idle > 0:
+		// Claim the parked worker now: a second push before it wakes
+		// must not count on it too, or that push would wait behind
+		// whatever this worker is about to run (maybe a blocking handler).
+		p.idle--
 		p.cond.Signal()
 	case p.workers < p.max:
 		p.workers++
@@ -141,9 +145,8 @@ func (p *pool) work() {
 				p.mu.Unlock()
 				return
 			}
-			p.idle++
+			p.idle++ // the pusher that wakes this worker takes it back off
 			p.cond.Wait()
-			p.idle--
 		}
 		c := p.head
 		p.head = c.next
