@@ -18,6 +18,7 @@ require (
 	github.com/gobwas/ws v1.4.0 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect
 	github.com/mattn/go-isatty v0.0.19 // indirect
+	github.com/netman-go/netman/tlsconn v0.0.0
 	golang.org/x/sys v0.41.0 // indirect
 )
 
@@ -27,3 +28,5 @@ replace (
 	github.com/netman-go/netman/router => ../router
 	github.com/netman-go/netman/ws => ../ws
 )
+
+replace github.com/netman-go/netman/tlsconn => ../tlsconn

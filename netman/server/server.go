@@ -221,14 +221,10 @@ func (s *Server) netpollOptions() []netpoll.Option {
 
 // handler returns the netpoll handler for the server's protocol.
 func (s *Server) handler() netpoll.Handler {
-	var h netpoll.Handler = tcpHandler{s}
 	if s.ws != nil {
-		h = s.wsHandler()
+		return s.wrapTLS(s.wsHandler())
 	}
-	if s.tlsConfig != nil {
-		h = s.wrapTLS(h)
-	}
-	return h
+	return s.transportHandler(tcpProtocol{s})
 }
 
 func (s *Server) newConn(t transport) *connection {

@@ -10,23 +10,20 @@ import (
 	"github.com/netman-go/netman/netpoll"
 )
 
-// tcpHandler is the netpoll handler of a TCP server: it decodes packets and
-// delivers them in order.
-type tcpHandler struct{ s *Server }
+// tcpProtocol is the protocol of a TCP server: it decodes packets and
+// delivers them in order, over plain TCP or TLS.
+type tcpProtocol struct{ s *Server }
 
-func (h tcpHandler) OnOpen(nc *netpoll.Conn) {
-	c := h.s.newConn(nc)
-	nc.SetContext(c)
-	h.s.opened(c)
-}
+func (p tcpProtocol) open(c *connection) { p.s.opened(c) }
 
-// OnData decodes whole messages straight from the loop's buffer. Only a
+func (p tcpProtocol) close(c *connection, reason error) { p.s.closed(c, reason) }
+
+// data decodes whole messages straight from the loop's buffer. Only a
 // connection left with part of a message gets a framing.Decoder to hold
 // it, and loses it again once the message completes: an idle connection
 // keeps no decoder.
-func (h tcpHandler) OnData(nc *netpoll.Conn, data []byte) (int, error) {
-	c := nc.Context().(*connection)
-	s := h.s
+func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
+	s := p.s
 	total := len(data)
 	maxBody := int(s.opts.maxBodyLength)
 	for c.dec == nil && len(data) > 0 {
@@ -52,12 +49,6 @@ func (h tcpHandler) OnData(nc *netpoll.Conn, data []byte) (int, error) {
 		c.dec = nil
 	}
 	return total, err
-}
-
-func (h tcpHandler) OnClose(nc *netpoll.Conn, reason error) {
-	if c, ok := nc.Context().(*connection); ok {
-		h.s.closed(c, reason)
-	}
 }
 
 // packer adapts a seed IPacker to framing.Packer.

@@ -1,16 +1,46 @@
 package server
 
 import (
-	"errors"
-
 	"github.com/netman-go/netman/netpoll"
+	"github.com/netman-go/netman/tlsconn"
 )
 
-func (s *Server) wrapTLS(h netpoll.Handler) netpoll.Handler { return h }
+// secure runs a protocol on TLS connections: tlsconn decrypts on the loop
+// and hands plaintext over; only the handshake runs on a short-lived,
+// bounded goroutine.
+type secure struct {
+	s *Server
+	p protocol
+}
 
-// checkPending refuses TLS until tlsconn is wired in.
-func (s *Server) checkPending() {
-	if s.tlsConfig != nil {
-		s.configErr = errors.Join(s.configErr, ErrNotSupported)
+func (h secure) OnOpen(tc *tlsconn.Conn) {
+	c := h.s.newConn(tc)
+	tc.SetContext(c)
+	h.p.open(c)
+}
+
+func (h secure) OnData(tc *tlsconn.Conn, b []byte) (int, error) {
+	return h.p.data(tc.Context().(*connection), b)
+}
+
+func (h secure) OnClose(tc *tlsconn.Conn, reason error) {
+	if c, ok := tc.Context().(*connection); ok {
+		h.p.close(c, reason)
 	}
 }
+
+// transportHandler puts p on plain TCP, or on TLS when the server has a
+// TLS configuration. Failed handshakes are logged, once each.
+func (s *Server) transportHandler(p protocol) netpoll.Handler {
+	if s.tlsConfig == nil {
+		return plain{s, p}
+	}
+	return tlsconn.NewServer(s.tlsConfig, secure{s, p},
+		tlsconn.WithErrorLog(func(err error) { s.log.Warn().Err(err).Msg("tls") }))
+}
+
+// wrapTLS is kept for the WebSocket glue until it speaks protocol.
+func (s *Server) wrapTLS(h netpoll.Handler) netpoll.Handler { return h }
+
+// checkPending is kept until the WebSocket glue no longer needs it.
+func (s *Server) checkPending() {}

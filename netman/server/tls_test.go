@@ -1,0 +1,139 @@
+package server
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netman-go/netman/framing"
+)
+
+// selfSigned makes a throwaway certificate for 127.0.0.1.
+func selfSigned(t testing.TB, cn string) (tls.Certificate, []byte, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pair, certPEM, keyPEM
+}
+
+func tlsConnect(t testing.TB, addr string, cfg *tls.Config) *tls.Conn {
+	t.Helper()
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(60 * time.Second))
+	return c
+}
+
+func TestTLSConfigEcho(t *testing.T) {
+	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		pair, _, _ := selfSigned(t, "netman")
+		s, _ := newTest(t, WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}))
+		s.AddRouter(0, echoRoute)
+		c := tlsConnect(t, start(t, s), &tls.Config{InsecureSkipVerify: true, MinVersion: version, MaxVersion: version})
+		for _, size := range []int{0, 1, 1000, 2 << 20} {
+			payload := bytes.Repeat([]byte{byte(size)}, size)
+			if err := framing.WriteMessage(c, framing.Default, 0, payload); err != nil {
+				t.Fatal(err)
+			}
+			id, got, err := framing.ReadMessage(c, framing.Default, 0)
+			if err != nil || id != 0 || !bytes.Equal(got, payload) {
+				t.Fatalf("TLS %x size %d: id %d, %d bytes, %v", version, size, id, len(got), err)
+			}
+		}
+		if v := c.ConnectionState().Version; v != version {
+			t.Fatalf("negotiated %x, want %x", v, version)
+		}
+	}
+}
+
+// TestWithTlsFilesAndPrecedence: WithTls loads PEM files; with both
+// options, WithTLSConfig's certificate is the one served.
+func TestWithTlsFilesAndPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	_, certPEM, keyPEM := selfSigned(t, "from-files")
+	certFile, keyFile := filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key")
+	os.WriteFile(certFile, certPEM, 0o600)
+	os.WriteFile(keyFile, keyPEM, 0o600)
+
+	s, _ := newTest(t, WithTls(certFile, keyFile))
+	s.AddRouter(0, echoRoute)
+	c := tlsConnect(t, start(t, s), &tls.Config{InsecureSkipVerify: true})
+	if cn := c.ConnectionState().PeerCertificates[0].Subject.CommonName; cn != "from-files" {
+		t.Fatalf("served %q", cn)
+	}
+
+	pair, _, _ := selfSigned(t, "from-config")
+	both, _ := newTest(t, WithTls(certFile, keyFile), WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}))
+	c2 := tlsConnect(t, start(t, both), &tls.Config{InsecureSkipVerify: true})
+	if cn := c2.ConnectionState().PeerCertificates[0].Subject.CommonName; cn != "from-config" {
+		t.Fatalf("with both options served %q, want WithTLSConfig's", cn)
+	}
+}
+
+func TestWithTlsBadPathIsAnError(t *testing.T) {
+	s, logs := newTest(t, WithTls("/nonexistent/server.pem", "/nonexistent/server.key"))
+	err := s.Start()
+	if err == nil || !strings.Contains(err.Error(), "server.pem") {
+		t.Fatalf("Start: %v", err)
+	}
+	if !strings.Contains(logs.String(), "invalid configuration") {
+		t.Fatalf("no log line:\n%s", logs)
+	}
+}
+
+// TestTLSGarbageDoesNotHurtOthers: a client that sends garbage instead of
+// a ClientHello is dropped; a TLS client next to it is served.
+func TestTLSGarbageDoesNotHurtOthers(t *testing.T) {
+	pair, _, _ := selfSigned(t, "netman")
+	s, _ := newTest(t, WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}))
+	s.AddRouter(0, echoRoute)
+	addr := start(t, s)
+	bad := connect(t, addr)
+	bad.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	good := tlsConnect(t, addr, &tls.Config{InsecureSkipVerify: true})
+	framing.WriteMessage(good, framing.Default, 0, []byte("fine"))
+	if _, p, err := framing.ReadMessage(good, framing.Default, 0); err != nil || string(p) != "fine" {
+		t.Fatalf("good conn: %q %v", p, err)
+	}
+	bad.expectClosed()
+}
