@@ -35,8 +35,15 @@ type proc struct {
 
 func run(t *testing.T, bin string, args ...string) *proc {
 	t.Helper()
+	return runIn(t, "", bin, args...)
+}
+
+// runIn starts bin in dir ("" for the test's own directory).
+func runIn(t *testing.T, dir, bin string, args ...string) *proc {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	p := &proc{cmd: exec.CommandContext(ctx, bin, args...), seen: make(chan struct{}, 1)}
+	p.cmd.Dir = dir
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -173,4 +180,45 @@ func TestTCPExample(t *testing.T) {
 	cli := run(t, build(t, "tcp/client"), "-addr", addr, "-size", "8388608", "-count", "2", "-interval", "100ms")
 	cli.waitLine(t, "message 2: 8388608 bytes echoed")
 	srv.waitLine(t, "closed")
+}
+
+// certDir writes a throwaway certificate with examples/tls/gencert.
+func certDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := exec.Command(build(t, "tls/gencert"), "-dir", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gencert: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// TestSeedTLSExample runs the seed README's TLS server (which loads
+// ./server.pem and ./server.key, so it runs in the certificate's folder)
+// and its crypto/tls client sending 2 MiB once a second.
+func TestSeedTLSExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	if !portFree(6565) {
+		t.Skip("port 6565, which the seed's programs hard-code, is in use")
+	}
+	dir := certDir(t)
+	srv := runIn(t, dir, build(t, "seed/tls/server"))
+	srv.waitLine(t, "netman server started")
+	cli := run(t, build(t, "seed/tls/client"))
+	cli.waitLine(t, "recv msgID[1] len[2097152]")
+	srv.waitLine(t, "conn.Send.n 2097160 Send.error <nil>")
+}
+
+func TestTLSExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	dir := certDir(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	srv := run(t, build(t, "tls/server"), "-addr", addr, "-cert", filepath.Join(dir, "server.pem"), "-key", filepath.Join(dir, "server.key"))
+	srv.waitLine(t, "netman server started")
+	cli := run(t, build(t, "tls/client"), "-addr", addr, "-count", "2", "-interval", "100ms")
+	cli.waitLine(t, "message 2: 2097152 bytes echoed intact")
 }
