@@ -26,7 +26,9 @@ import (
 type Hooks struct{}
 
 // OnOpen runs once the TLS handshake is done.
-func (Hooks) OnOpen(c iface.IConnect) { fmt.Printf("conn %d open from %v\n", c.GetID(), c.RemoteAddr()) }
+func (Hooks) OnOpen(c iface.IConnect) {
+	fmt.Printf("conn %d open from %v\n", c.GetID(), c.RemoteAddr())
+}
 
 // OnClose runs after the connection's last message.
 func (Hooks) OnClose(c iface.IConnect) { fmt.Printf("conn %d closed\n", c.GetID()) }
