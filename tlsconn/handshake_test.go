@@ -19,7 +19,8 @@ func clientHello(t testing.TB) []byte {
 	c := tls.Client(clientConn{p}, clientConfig())
 	done := make(chan struct{})
 	go func() { c.Handshake(); close(done) }()
-	b := <-p.fromCl
+	<-p.ready
+	b := p.take()
 	p.close()
 	<-done
 	return b

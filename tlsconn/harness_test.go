@@ -80,17 +80,27 @@ func (l *memLower) SetIdleTimeout(d time.Duration) {}
 // writes is collected for the test to feed to the session; what the session
 // writes is read by the client.
 type memPeer struct {
-	mu     sync.Mutex
-	cond   sync.Cond
-	in     []byte // session → client
-	eof    bool
-	fromCl chan []byte // client → session
+	mu    sync.Mutex
+	cond  sync.Cond
+	in    []byte // session → client
+	eof   bool
+	out   []byte        // client → session, not taken yet
+	ready chan struct{} // signalled when out grows
 }
 
 func newMemPeer() *memPeer {
-	p := &memPeer{fromCl: make(chan []byte, 1<<16)}
+	p := &memPeer{ready: make(chan struct{}, 1)}
 	p.cond.L = &p.mu
 	return p
+}
+
+// take returns and forgets what the client wrote so far.
+func (p *memPeer) take() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.out
+	p.out = nil
+	return b
 }
 
 func (p *memPeer) toClient(b []byte) {
@@ -126,7 +136,13 @@ func (c clientConn) Read(b []byte) (int, error) {
 }
 
 func (c clientConn) Write(b []byte) (int, error) {
-	c.p.fromCl <- append([]byte(nil), b...)
+	c.p.mu.Lock()
+	c.p.out = append(c.p.out, b...)
+	c.p.mu.Unlock()
+	select {
+	case c.p.ready <- struct{}{}:
+	default:
+	}
 	return len(b), nil
 }
 
@@ -219,17 +235,7 @@ func (m *memSession) feed(b []byte) bool {
 }
 
 // takeClient returns the ciphertext the client has written so far.
-func (m *memSession) takeClient() []byte {
-	var out []byte
-	for {
-		select {
-		case b := <-m.peer.fromCl:
-			out = append(out, b...)
-		default:
-			return out
-		}
-	}
-}
+func (m *memSession) takeClient() []byte { return m.peer.take() }
 
 // handshake runs the client's handshake, feeding its bytes to the session
 // in pieces of the given sizes (cycled; nil means whole writes), until the
@@ -242,7 +248,8 @@ func (m *memSession) handshake(opened <-chan struct{}, split []int) error {
 	si := 0
 	for {
 		select {
-		case b := <-m.peer.fromCl:
+		case <-m.peer.ready:
+			b := m.peer.take()
 			for len(b) > 0 {
 				n := len(b)
 				if len(split) > 0 {
