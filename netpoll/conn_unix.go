@@ -33,34 +33,7 @@ func (c *Conn) LocalAddr() net.Addr {
 // on success it returns len(b), nil. It fails with ErrClosed after Close,
 // and with ErrWriteQueueFull when the pending bound would be exceeded.
 func (c *Conn) Write(b []byte) (int, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
-	c.mu.Lock()
-	if c.state&(stClosing|stClosed) != 0 {
-		c.mu.Unlock()
-		return 0, ErrClosed
-	}
-	if c.wq == nil {
-		n, err := writeFd(c.fd, b)
-		if n == len(b) {
-			c.mu.Unlock()
-			return n, nil
-		}
-		if err != nil && err != unix.EAGAIN {
-			c.mu.Unlock()
-			return c.writeFailed(n, err)
-		}
-		c.enqueue(b[n:])
-		c.mu.Unlock()
-		return len(b), nil
-	}
-	if c.wq.pending+len(b) > c.loop.srv.opts.MaxPendingWrite {
-		return 0, c.overflow()
-	}
-	c.enqueue(b)
-	c.mu.Unlock()
-	return len(b), nil
+	return c.write([][]byte{b}, len(b))
 }
 
 // Writev writes the buffers as one contiguous piece of the stream, with the
@@ -70,6 +43,12 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 	for _, b := range bufs {
 		total += len(b)
 	}
+	return c.write(bufs, total)
+}
+
+// write is Write and Writev: straight to the socket when nothing is
+// queued, the remainder (or everything, behind a queue) to the queue.
+func (c *Conn) write(bufs [][]byte, total int) (int, error) {
 	if total == 0 {
 		return 0, nil
 	}
@@ -78,8 +57,10 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 		c.mu.Unlock()
 		return 0, ErrClosed
 	}
+	n := 0
 	if c.wq == nil {
-		n, err := writevFd(c.fd, bufs)
+		var err error
+		n, err = writevFd(c.fd, bufs)
 		if n == total {
 			c.mu.Unlock()
 			return n, nil
@@ -88,22 +69,16 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 			c.mu.Unlock()
 			return c.writeFailed(n, err)
 		}
-		for _, b := range bufs {
-			if n >= len(b) {
-				n -= len(b)
-				continue
-			}
-			c.enqueue(b[n:])
-			n = 0
-		}
-		c.mu.Unlock()
-		return total, nil
-	}
-	if c.wq.pending+total > c.loop.srv.opts.MaxPendingWrite {
+	} else if c.wq.pending+total > c.loop.srv.opts.MaxPendingWrite {
 		return 0, c.overflow()
 	}
 	for _, b := range bufs {
-		c.enqueue(b)
+		if n >= len(b) {
+			n -= len(b)
+			continue
+		}
+		c.enqueue(b[n:])
+		n = 0
 	}
 	c.mu.Unlock()
 	return total, nil

@@ -268,3 +268,20 @@ func ExampleServer() {
 	fmt.Println(string(b))
 	// Output: hello
 }
+
+// TestWriteAllocatesNothing: a Write the kernel takes whole costs no
+// allocation (the echo hot path).
+func TestWriteAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	conns := make(chan *Conn, 1)
+	s := startServer(t, HandlerFuncs{Open: func(c *Conn) { conns <- c }})
+	cl := dial(t, s)
+	go io.Copy(io.Discard, cl)
+	c := <-conns
+	msg := []byte("hello")
+	if n := testing.AllocsPerRun(1000, func() { c.Write(msg) }); n != 0 {
+		t.Fatalf("Write allocated %v times per call", n)
+	}
+}
