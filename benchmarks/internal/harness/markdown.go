@@ -39,6 +39,9 @@ func (r *Report) writeSetup(b *strings.Builder) {
 	fmt.Fprintf(b, "- Command: `%s` (from `benchmarks/`), started %s\n", r.Command, r.Date.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(b, "- Machine: %s, %d cores, Linux %s, %s; 1-minute load average %.2f at the start, %.2f at the end (shared machine: other work is noise)\n",
 		r.CPU, r.Cores, r.Kernel, r.GoVersion, r.LoadAvgStart, r.LoadAvgEnd)
+	if busy := max(r.LoadAvgStart, r.LoadAvgEnd); busy > float64(r.Cores) {
+		fmt.Fprintf(b, "- **Warning:** the machine was busy with other work (load average up to %.1f on %d cores): throughput and latency are unreliable in this run; memory per connection is not affected. Look at the \"core busy\" shares below each table.\n", busy, r.Cores)
+	}
 	pin := "not pinned (fewer than 2 cores, or -pin=false)"
 	if r.Pinned {
 		pin = "server pinned to CPU 0, load generator to CPU 1 (sched_setaffinity, inherited from the forking thread)"

@@ -72,6 +72,18 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
+func TestBusyMachineWarning(t *testing.T) {
+	r := sampleReport(t)
+	r.Cores, r.LoadAvgStart, r.LoadAvgEnd = 2, 0.5, 0.8
+	if strings.Contains(r.Markdown(), "Warning") {
+		t.Error("a quiet run carries a warning")
+	}
+	r.LoadAvgEnd = 6
+	if !strings.Contains(r.Markdown(), "**Warning:** the machine was busy") {
+		t.Error("a run on a busy machine carries no warning")
+	}
+}
+
 func TestChart(t *testing.T) {
 	r := sampleReport(t)
 	var b bytes.Buffer

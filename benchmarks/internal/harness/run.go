@@ -133,7 +133,11 @@ func (r *runner) scenario(ctx context.Context, sc Scenario, servers []Server) er
 		rounds = r.cfg.Rounds
 	}
 	for round := 1; round <= rounds; round++ {
-		for _, s := range servers {
+		// Each round starts one server later, so no server always follows
+		// the same one (and inherits its leftovers: TIME_WAIT sockets, a
+		// warm or cold cache).
+		for k := range servers {
+			s := servers[(k+round-1)%len(servers)]
 			bin, ok := r.bins[s.Name]
 			if !ok {
 				continue

@@ -78,7 +78,9 @@ From the repository root:
   while reading the echo back; time from the first byte written to the last byte
   read (every byte verified), and the server's peak RSS (VmHWM) afterwards.
 - **Noise.** Other work on the machine shows up as noise in every server alike;
-  the rounds alternate servers so a burst does not land on one of them only.
+  the rounds alternate servers (each round starting one server later) so a
+  burst does not land on one of them only; the tables give the rounds' spread and
+  how busy each side's core was, and the report the load average before and after.
   Nothing here is asserted in a test: `+"`go test`"+` (TestQuickRun) only checks
   that the harness runs and every echo is right.
 
