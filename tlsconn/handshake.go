@@ -3,6 +3,8 @@ package tlsconn
 import (
 	"context"
 	"fmt"
+
+	"github.com/netman-go/netman/netpoll"
 )
 
 // Limits of the first record, as crypto/tls checks them.
@@ -86,29 +88,43 @@ func (c *Conn) feedHandshake(data []byte) {
 func (c *Conn) handshake() {
 	c.mu.Lock()
 	if c.state != stHandshake {
-		c.mu.Unlock()
+		c.mu.Unlock() // closed while queued; that path has reported it
 		return
 	}
+	hs := c.hs
+	hs.running = true
 	c.mu.Unlock()
 	err := c.tc.HandshakeContext(context.Background())
 	c.mu.Lock()
-	hs := c.hs
 	hs.timer.Stop()
-	if c.state != stHandshake {
-		// Timed out or closed meanwhile; that path has reported it.
+	if c.state == stHandshake && err == nil {
 		c.mu.Unlock()
+		c.open() // clears running
 		return
 	}
-	if err != nil {
+	hs.running = false
+	switch {
+	case c.state == stHandshake:
 		c.state = stClosed
 		hs.fail(err)
 		c.mu.Unlock()
 		c.srv.failed.Add(1)
 		c.handshakeFailed(fmt.Errorf("%w: %w", ErrHandshake, err))
-		return
+	case hs.peerGone != nil:
+		// The peer left during the handshake. If it completed with the
+		// bytes that had arrived, the peer just did not wait: nothing to
+		// report, and nothing to open.
+		gone := hs.peerGone
+		hs.fail(gone)
+		c.mu.Unlock()
+		if err == nil {
+			c.srv.completed.Add(1)
+		} else {
+			c.srv.peerGone(c, gone)
+		}
+	default:
+		c.mu.Unlock() // timed out meanwhile; the timer reported it
 	}
-	c.mu.Unlock()
-	c.open()
 }
 
 // open switches a connection whose handshake succeeded to record mode,
@@ -116,9 +132,18 @@ func (c *Conn) handshake() {
 func (c *Conn) open() {
 	c.dmu.Lock()
 	c.mu.Lock()
+	c.hs.running = false
 	if c.state != stHandshake {
+		// The peer left right after its last handshake bytes (closed saw
+		// the handshake running and left the reporting to it), or the
+		// timer fired meanwhile (and reported it).
+		gone := c.hs.peerGone != nil
+		c.hs.fail(netpoll.ErrClosed)
 		c.mu.Unlock()
 		c.dmu.Unlock()
+		if gone {
+			c.srv.completed.Add(1)
+		}
 		return
 	}
 	c.state = stOpen

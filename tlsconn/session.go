@@ -107,7 +107,9 @@ type handshake struct {
 	buf       []byte    // ciphertext received and not yet read by crypto/tls
 	err       error     // set when reads must fail (timeout, closed)
 	timer     *time.Timer
-	scheduled bool // handed to Server.schedule
+	scheduled bool  // handed to Server.schedule
+	running   bool  // a handshake goroutine is in HandshakeContext
+	peerGone  error // why the connection closed while the handshake was running
 }
 
 func (hs *handshake) fail(err error) {
@@ -337,26 +339,44 @@ func (c *Conn) closed(reason error) {
 	c.mu.Lock()
 	prev := c.state
 	c.state = stClosed
-	if hs := c.hs; hs != nil {
+	report := false
+	if hs := c.hs; hs != nil && prev == stHandshake {
 		hs.timer.Stop()
-		hs.fail(reason)
+		if hs.running {
+			// The ClientHello and maybe the whole handshake are buffered:
+			// let the goroutine use them, then decide what to report.
+			hs.peerGone = reason
+			if hs.err == nil {
+				hs.err = reason
+			}
+			hs.cond.Broadcast()
+		} else {
+			hs.fail(reason)
+			report = true
+		}
 	}
 	out := c.out
 	c.out = nil
 	c.mu.Unlock()
 	putOut(out)
-	switch prev {
-	case stHandshake:
-		if !errors.Is(reason, netpoll.ErrServerClosed) {
-			c.srv.failed.Add(1)
-			c.srv.logf(fmt.Errorf("%w: closed before completion: %w (peer %v)", ErrHandshake, reason, c.low.RemoteAddr()))
-		}
-	case stOpen:
+	switch {
+	case report:
+		c.srv.peerGone(c, reason)
+	case prev == stOpen:
 		c.dmu.Lock()
 		c.plain, c.undelivered = nil, false
 		c.srv.h.OnClose(c, reason)
 		c.dmu.Unlock()
 	}
+}
+
+// peerGone reports a connection closed before its handshake completed.
+func (s *Server) peerGone(c *Conn, reason error) {
+	if errors.Is(reason, netpoll.ErrServerClosed) {
+		return
+	}
+	s.failed.Add(1)
+	s.logf(fmt.Errorf("%w: closed before completion: %w (peer %v)", ErrHandshake, reason, c.low.RemoteAddr()))
 }
 
 // flushLocked hands the collected records to the connection in one write.
