@@ -23,7 +23,15 @@ const (
 	stOpened                        // OnOpen ran
 	stLinger                        // write side shut down; input discarded until EOF
 	stNoLinger                      // close without lingering (server shutdown)
+	stWriteBlocked                  // reading paused: the write queue is past its high-water mark
 )
+
+// readWanted reports whether the poller should watch c for input: not
+// while the user paused reading, nor while output backs up. Called with
+// c.mu held.
+func (c *Conn) readWanted() bool {
+	return c.state&(stReadPaused|stWriteBlocked) == 0
+}
 
 // Conn is one connection served by an event loop. Its methods are safe for
 // concurrent use from any goroutine. A Conn is an io.Writer.

@@ -123,9 +123,20 @@ func (c *Conn) enqueue(b []byte) {
 	copy(buf, b)
 	q.bufs = append(q.bufs, buf)
 	q.pending += len(b)
+	changed := false
 	if c.state&stWriteArmed == 0 {
 		c.state |= stWriteArmed
-		c.loop.p.mod(c.fd, c.state&stReadPaused == 0, true)
+		changed = true
+	}
+	// Backpressure: a peer that does not read its replies stops being
+	// read until they drain, so an echo or request/response protocol
+	// slows the peer down (TCP flow control) instead of failing its writes.
+	if q.pending > c.loop.srv.opts.MaxPendingWrite/2 && c.state&stWriteBlocked == 0 {
+		c.state |= stWriteBlocked
+		changed = true
+	}
+	if changed {
+		c.loop.p.mod(c.fd, c.readWanted(), true)
 	}
 }
 
@@ -147,6 +158,10 @@ func (c *Conn) flush() (done bool, err error) {
 			return true, fmt.Errorf("netpoll: write: %w", werr)
 		}
 		q.pending -= n
+		if c.state&stWriteBlocked != 0 && q.pending <= c.loop.srv.opts.MaxPendingWrite/4 {
+			c.state &^= stWriteBlocked
+			c.loop.p.mod(c.fd, c.readWanted(), true)
+		}
 		for n > 0 {
 			if n >= len(q.bufs[0]) {
 				n -= len(q.bufs[0])
@@ -162,9 +177,9 @@ func (c *Conn) flush() (done bool, err error) {
 		}
 	}
 	c.wq = nil
-	if c.state&stWriteArmed != 0 {
-		c.state &^= stWriteArmed
-		c.loop.p.mod(c.fd, c.state&stReadPaused == 0, false)
+	if c.state&(stWriteArmed|stWriteBlocked) != 0 {
+		c.state &^= stWriteArmed | stWriteBlocked
+		c.loop.p.mod(c.fd, c.readWanted(), false)
 	}
 	return c.state&stClosing != 0, nil
 }
@@ -235,7 +250,7 @@ func (c *Conn) setPaused(paused bool) {
 		c.state &^= stReadPaused
 	}
 	if c.state&stOpened != 0 {
-		c.loop.p.mod(c.fd, !paused, c.state&stWriteArmed != 0)
+		c.loop.p.mod(c.fd, c.readWanted(), c.state&stWriteArmed != 0)
 	}
 }
 

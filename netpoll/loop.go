@@ -180,7 +180,10 @@ func (l *loop) read(c *Conn, ev uint8) {
 		}
 		return
 	}
-	if st&stReadPaused != 0 {
+	if st&(stReadPaused|stWriteBlocked) != 0 {
+		if ev&evErr != 0 {
+			l.abort(c, fmt.Errorf("netpoll: socket error while reading was paused"))
+		}
 		return
 	}
 	n, err := readFd(c.fd, l.buf)
@@ -241,9 +244,9 @@ func (l *loop) register(c *Conn) error {
 		l.conns = append(l.conns, make([]*Conn, len(l.conns)+1024)...)
 	}
 	c.mu.Lock()
-	paused := c.state&stReadPaused != 0
+	read := c.readWanted()
 	c.mu.Unlock()
-	if err := l.p.add(c.fd, !paused); err != nil {
+	if err := l.p.add(c.fd, read); err != nil {
 		unix.Close(c.fd)
 		l.count.Add(-1)
 		return fmt.Errorf("netpoll: register: %w", err)

@@ -90,7 +90,9 @@ func WithIdleTimeout(d time.Duration) Option {
 // has not taken yet (default 4 MiB). A Write that would exceed it fails with
 // ErrWriteQueueFull. One exception keeps large messages possible: a write to
 // a connection with an empty queue is always accepted, so the queue may hold
-// one message larger than the bound.
+// one message larger than the bound. While more than half the bound is
+// queued, the connection is not read (its peer is slowed by TCP flow
+// control); reading resumes once the queue drains below a quarter of it.
 func WithMaxPendingWrite(n int) Option {
 	return func(o *Options) {
 		if n > 0 {

@@ -285,3 +285,38 @@ func TestWriteAllocatesNothing(t *testing.T) {
 		t.Fatalf("Write allocated %v times per call", n)
 	}
 }
+
+// TestEchoBackpressure: a peer that writes far more than the write bound
+// before reading anything still gets every byte back: the server stops
+// reading while its replies back up, instead of failing its writes.
+func TestEchoBackpressure(t *testing.T) {
+	h := newEchoHandler()
+	s := startServer(t, h, WithMaxPendingWrite(256<<10), WithSocketBuffers(32<<10, 32<<10))
+	c := dial(t, s)
+	payload := make([]byte, 16<<20)
+	for i := range payload {
+		payload[i] = byte(i % 253)
+	}
+	werr := make(chan error, 1)
+	go func() {
+		_, err := c.Write(payload) // blocks on TCP flow control while the server pauses
+		werr <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // let the server's queue back up before reading
+	c.SetReadDeadline(time.Now().Add(60 * time.Second))
+	got := make([]byte, len(payload))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if !bytes.Equal(got, payload) {
+		t.Fatal("echo differs")
+	}
+	if err := <-werr; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-h.closed:
+		t.Fatalf("connection closed: %v", r)
+	default:
+	}
+}
