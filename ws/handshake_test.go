@@ -2,6 +2,7 @@ package ws_test
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -183,5 +184,20 @@ func TestWriteBeforeUpgrade(t *testing.T) {
 	}
 	if err := f.c.Close(ws.StatusNormalClosure, ""); !errors.Is(err, ws.ErrNotOpen) {
 		t.Fatalf("Close: %v", err)
+	}
+}
+
+// TestRequestTargetMatchesNetURL: Path and RawQuery are those url.ParseRequestURI gives.
+func TestRequestTargetMatchesNetURL(t *testing.T) {
+	for _, target := range []string{
+		"/", "/chat", "/chat?room=1", "/a%20b?q=%20", "/a%2Fb", "/?", "/??x", "/a?b?c", "//double/slash?x",
+		"/caf%C3%A9", "/bad%zz", "/bad%", "/%", "/a#frag", "/a?b#frag", "/+plus", "/semi;colon",
+		"http://example.com/abs?x=1", "*", "chat", "http://[::1", "/x:y",
+	} {
+		path, query, ok := ws.SplitTargetForTest(target)
+		u, err := url.ParseRequestURI(target)
+		if ok != (err == nil) || (ok && (path != u.Path || query != u.RawQuery)) {
+			t.Errorf("%q: got %q %q %v; net/url: %+v %v", target, path, query, ok, u, err)
+		}
 	}
 }

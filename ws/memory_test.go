@@ -150,3 +150,27 @@ func TestBigFrameHeaderAllocatesNothing(t *testing.T) {
 		t.Fatalf("header and 100 payload bytes allocated %d bytes", grown)
 	}
 }
+
+// TestInitConnEmbedded: a ServerConn embedded in a glue's struct works like one from NewConn.
+func TestInitConnEmbedded(t *testing.T) {
+	type glue struct {
+		codec ws.ServerConn
+		name  string
+	}
+	srv := ws.NewServer(wstest.Echo{})
+	var out syncBuffer
+	g := &glue{name: "embedded"}
+	srv.InitConn(&g.codec, &out)
+	f := &feeder{t: t, c: &g.codec}
+	if err := f.feed([]byte(wstest.Request("/"))); err != nil {
+		t.Fatal(err)
+	}
+	_, rest := splitResponse(t, out.Bytes())
+	if err := f.feed(wstest.Frame(1, true, 0, []byte("hi"))); err != nil {
+		t.Fatal(err)
+	}
+	_, rest = splitResponse(t, out.Bytes())
+	if fs := frames(t, rest); len(fs) != 1 || string(fs[0].Payload) != "hi" {
+		t.Fatalf("echo %+v", fs)
+	}
+}

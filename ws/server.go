@@ -56,5 +56,15 @@ func NewServer(h Handler, opts ...Option) *Server {
 // for concurrent use if messages are written from several goroutines, and each Write must be
 // all-or-nothing (as netpoll's *Conn is); the codec writes each frame or response with one Write.
 func (s *Server) NewConn(w io.Writer) *ServerConn {
-	return &ServerConn{srv: s, w: w}
+	c := &ServerConn{}
+	s.InitConn(c, w)
+	return c
+}
+
+// InitConn makes c, a ServerConn that was never used, the codec of a new connection whose
+// outgoing bytes go to w, as NewConn does but in place: a glue can embed a ServerConn by value
+// in its own per-connection struct and allocate both at once. c must not be copied afterwards.
+func (s *Server) InitConn(c *ServerConn, w io.Writer) {
+	c.srv = s
+	c.w = w
 }

@@ -1,0 +1,4 @@
+package ws
+
+// SplitTargetForTest exposes splitTarget to the external tests.
+var SplitTargetForTest = splitTarget
