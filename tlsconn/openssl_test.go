@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -172,5 +173,27 @@ func TestOpenSSLKeyUpdate(t *testing.T) {
 			return strings.Count(s.stderr.String(), "KEYUPDATE") == i+1
 		})
 		s.roundTrip(t, uint32(i+2), bytes.Repeat([]byte("y"), 300+i))
+	}
+}
+
+// TestOpenSSLRenegotiationRefused has s_client ask for a TLS 1.2
+// renegotiation: the server fails the connection (crypto/tls does not
+// renegotiate as a server) and the Handler learns why.
+func TestOpenSSLRenegotiationRefused(t *testing.T) {
+	p := pkiOnce()
+	h := newEcho()
+	ns, _ := startTLS(t, serverConfig(), h, []Option{WithErrorLog(func(err error) { t.Log(err) })})
+	s := startSClient(t, ns.Addr().String(), p.writeCA(t), "-tls1_2", "-no_ign_eof")
+	s.roundTrip(t, 1, bytes.Repeat([]byte("x"), 300))
+	if _, err := io.WriteString(s.stdin, "R\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case reason := <-h.closed:
+		if !errors.Is(reason, ErrProtocol) {
+			t.Fatalf("closed with %v", reason)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("connection not closed (stderr: %s)", s.stderr)
 	}
 }
