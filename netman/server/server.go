@@ -222,7 +222,7 @@ func (s *Server) netpollOptions() []netpoll.Option {
 // handler returns the netpoll handler for the server's protocol.
 func (s *Server) handler() netpoll.Handler {
 	if s.ws != nil {
-		return s.wrapTLS(s.wsHandler())
+		return s.transportHandler(s.wsProtocol())
 	}
 	return s.transportHandler(tcpProtocol{s})
 }

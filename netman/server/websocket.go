@@ -35,7 +35,7 @@ var ErrNotSupported = errors.New("netman: not supported yet")
 // WithCheckOrigin, WithHTTPHandler, WithHeartbeatCheckInterval together with
 // WithHeartbeatIdleTime (a connection that sent nothing, not even a ping,
 // for the idle time is closed at the TCP level, without a close frame: the
-// client sees code 1006), the event-loop, worker, logging and TLS options.
+// client sees code 1006), the event-loop, worker, logging and TLS options (wss).
 // Stop sends every client a close frame with code 1001 before closing.
 // Protocol errors close only the offending connection, with the code RFC
 // 6455 gives them, and are logged once per connection.
@@ -45,15 +45,15 @@ func Websocket(ip string, port int, h iface.IWebsocketHandler, opts ...Option) *
 	return s
 }
 
-// wsHandler is the netpoll handler of a WebSocket server: it feeds each
-// connection's codec and turns its events into the server's jobs.
-type wsHandler struct {
+// wsProtocol is the protocol of a WebSocket server, over plain TCP or TLS:
+// it feeds each connection's codec and turns its events into the server's
+// jobs.
+type wsProtocol struct {
 	s     *Server
 	codec *ws.Server
 }
 
-func (s *Server) wsHandler() netpoll.Handler {
-	h := &wsHandler{s: s}
+func (s *Server) wsProtocol() protocol {
 	o := []ws.Option{ws.WithMaxMessageSize(int64(s.opts.wsMaxMessage))}
 	if s.opts.wsCompression {
 		o = append(o, ws.WithDeflate(ws.DeflateOptions{Threshold: s.opts.wsDeflateThreshold}))
@@ -64,13 +64,13 @@ func (s *Server) wsHandler() netpoll.Handler {
 	if s.opts.httpHandler != nil {
 		o = append(o, ws.WithHTTPHandler(s.serveHTTP))
 	}
-	h.codec = ws.NewServer(wsEvents{s}, o...)
-	return h
+	return wsProtocol{s: s, codec: ws.NewServer(wsEvents{s}, o...)}
 }
 
-// wsConn is the WebSocket side of a connection (its wsWriter).
+// wsConn is the WebSocket side of a connection (its wsWriter). The codec is
+// embedded, so an idle connection's WebSocket state is one allocation.
 type wsConn struct {
-	codec    *ws.ServerConn
+	codec    ws.ServerConn
 	c        *connection
 	rawQuery string // of the upgrade request; set before the connection is registered
 
@@ -81,20 +81,21 @@ type wsConn struct {
 	// Guarded by c.mu: a held close frame (see ws.ServerConn.HoldClose) is
 	// sent by the worker that released the last hold, and whichever of that
 	// worker and the loop comes second closes the TCP connection.
-	reason    error // why the read side ended
-	closeSent bool  // the held close frame was sent
+	closeSent bool           // the held close frame was sent
+	reason    *ws.CloseError // why the read side ended
 }
 
-func (h *wsHandler) OnOpen(nc *netpoll.Conn) {
-	c := h.s.newConn(nc)
-	w := &wsConn{codec: h.codec.NewConn(nc), c: c}
+// open starts the codec; the connection is registered (and Open queued)
+// only once the upgrade succeeded.
+func (p wsProtocol) open(c *connection) {
+	w := &wsConn{c: c}
+	p.codec.InitConn(&w.codec, c.t)
 	w.codec.SetContext(w)
 	c.ws = w
-	nc.SetContext(c)
 }
 
-func (h *wsHandler) OnData(nc *netpoll.Conn, data []byte) (int, error) {
-	w := nc.Context().(*connection).ws.(*wsConn)
+func (p wsProtocol) data(c *connection, data []byte) (int, error) {
+	w := c.ws.(*wsConn)
 	if w.done {
 		return len(data), nil // the peer may keep sending until it gets our close frame
 	}
@@ -105,23 +106,19 @@ func (h *wsHandler) OnData(nc *netpoll.Conn, data []byte) (int, error) {
 	}
 	// The close frame waits for the handlers of earlier messages.
 	w.done = true
-	w.c.mu.Lock()
+	c.mu.Lock()
 	sent := w.closeSent
-	w.reason = err
-	w.c.mu.Unlock()
+	w.reason = ce
+	c.mu.Unlock()
 	if sent {
 		return len(data), err
 	}
 	return len(data), nil
 }
 
-func (h *wsHandler) OnClose(nc *netpoll.Conn, reason error) {
-	c, ok := nc.Context().(*connection)
-	if !ok {
-		return
-	}
+func (p wsProtocol) close(c *connection, reason error) {
 	if c.ws.(*wsConn).opened {
-		h.s.closed(c, reason)
+		p.s.closed(c, reason)
 		return
 	}
 	// Never upgraded: a refused upgrade, a plain HTTP request or a client
@@ -129,10 +126,10 @@ func (h *wsHandler) OnClose(nc *netpoll.Conn, reason error) {
 	var he *ws.HandshakeError
 	switch {
 	case errors.As(reason, &he):
-		h.s.log.Info().Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Err(reason).
+		p.s.log.Info().Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Err(reason).
 			Int("status", he.Status).Msg("websocket upgrade refused")
 	default:
-		h.s.log.Debug().Int("conn", c.id).AnErr("reason", reason).Msg("connection closed before the websocket upgrade")
+		p.s.log.Debug().Int("conn", c.id).AnErr("reason", reason).Msg("connection closed before the websocket upgrade")
 	}
 }
 
@@ -147,7 +144,7 @@ func (w *wsConn) release() {
 	reason := w.reason
 	w.closeSent = true
 	c.mu.Unlock()
-	if reason != nil { // else the loop has not seen the end yet and closes it itself
+	if reason != nil { // else the loop has not seen the end yet and will close it
 		_ = c.t.CloseWithError(reason)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -460,5 +462,38 @@ func TestWebsocketHTTPHandler(t *testing.T) {
 	c.WriteMessage(websocket.TextMessage, []byte("ws"))
 	readMsg(t, c, websocket.TextMessage, "ws")
 	c.Close()
+	rec.waitClosed(t, 1)
+}
+
+// TestWebsocketOverTLS: wss through tlsconn, with gorilla/websocket.
+func TestWebsocketOverTLS(t *testing.T) {
+	pair, certPEM, _ := selfSigned(t, "127.0.0.1")
+	rec := newRecorder()
+	_, addr, _ := startWS(t, rec, WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}), WithCompression())
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(certPEM)
+	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: &tls.Config{RootCAs: roots}, EnableCompression: true}
+	c, resp, err := d.Dial("wss://"+addr+"/secure?token=abc", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !strings.HasPrefix(resp.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate") {
+		t.Fatalf("extensions %q", resp.Header.Get("Sec-WebSocket-Extensions"))
+	}
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	big := strings.Repeat("secret ", 100000)
+	for _, msg := range []string{"hello over TLS", big} {
+		c.WriteMessage(websocket.TextMessage, []byte(msg))
+		readMsg(t, c, websocket.TextMessage, msg)
+	}
+	c.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3})
+	readMsg(t, c, websocket.BinaryMessage, "\x01\x02\x03")
+	c.WriteMessage(websocket.TextMessage, []byte("query"))
+	readMsg(t, c, websocket.TextMessage, "token=abc")
+	c.WriteMessage(websocket.TextMessage, []byte("close 4002 tls bye"))
+	if code, text := readClose(t, c); code != 4002 || text != "tls bye" {
+		t.Fatalf("close %d %q", code, text)
+	}
 	rec.waitClosed(t, 1)
 }
