@@ -10,10 +10,6 @@ import (
 	"github.com/netman-go/netman/ws"
 )
 
-// ErrNotSupported is returned by Start for features whose layer has not
-// landed yet.
-var ErrNotSupported = errors.New("netman: not supported yet")
-
 // Websocket returns a WebSocket server (RFC 6455) for ip:port whose events
 // go to h: Open once the upgrade succeeded, Message for every text or binary
 // message, in order, and Close exactly once after Open, whatever ends the
@@ -35,8 +31,9 @@ var ErrNotSupported = errors.New("netman: not supported yet")
 // WithCheckOrigin, WithHTTPHandler, WithHeartbeatCheckInterval together with
 // WithHeartbeatIdleTime (a connection that sent nothing, not even a ping,
 // for the idle time is closed at the TCP level, without a close frame: the
-// client sees code 1006), the event-loop, worker, logging and TLS options (wss).
-// Stop sends every client a close frame with code 1001 before closing.
+// client sees code 1006), and the event-loop, worker, logging and TLS
+// options (WithTLSConfig serves wss). Stop sends every client a close frame
+// with code 1001 before closing.
 // Protocol errors close only the offending connection, with the code RFC
 // 6455 gives them, and are logged once per connection.
 func Websocket(ip string, port int, h iface.IWebsocketHandler, opts ...Option) *Server {
