@@ -1,6 +1,6 @@
 module github.com/netman-go/netman/tlsconn
 
-go 1.24
+go 1.24.0
 
 require (
 	github.com/netman-go/netman/framing v0.0.0

@@ -22,17 +22,20 @@ type memLower struct {
 	closed  bool
 	reason  error
 	paused  bool
-	maxPend int // pending bytes reported while the client is "not reading"
+	maxPend int  // pending bytes reported while the client is "not reading"
+	discard bool // drop what the session writes (benchmarks)
 }
 
 func (l *memLower) Write(b []byte) (int, error) {
 	l.mu.Lock()
-	closed := l.closed
+	closed, discard := l.closed, l.discard
 	l.mu.Unlock()
 	if closed {
 		return 0, netpoll.ErrClosed
 	}
-	l.peer.toClient(b)
+	if !discard {
+		l.peer.toClient(b)
+	}
 	return len(b), nil
 }
 
