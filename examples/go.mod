@@ -16,6 +16,7 @@ require (
 	github.com/mattn/go-colorable v0.1.13 // indirect
 	github.com/mattn/go-isatty v0.0.19 // indirect
 	github.com/netman-go/netman/router v0.0.0 // indirect
+	github.com/netman-go/netman/tlsconn v0.0.0 // indirect
 	github.com/netman-go/netman/ws v0.0.0 // indirect
 	github.com/rs/zerolog v1.34.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
@@ -26,5 +27,6 @@ replace (
 	github.com/netman-go/netman/netman => ../netman
 	github.com/netman-go/netman/netpoll => ../netpoll
 	github.com/netman-go/netman/router => ../router
+	github.com/netman-go/netman/tlsconn => ../tlsconn
 	github.com/netman-go/netman/ws => ../ws
 )
