@@ -156,3 +156,27 @@ func TestCertificateReload(t *testing.T) {
 		t.Fatalf("served serial %s after the reload", got)
 	}
 }
+
+func TestSessionResumption(t *testing.T) {
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		t.Run(tls.VersionName(v), func(t *testing.T) {
+			h := newEcho()
+			ns, _ := startTLS(t, serverConfig(), h, nil)
+			ccfg := clientConfig()
+			ccfg.MaxVersion = v
+			ccfg.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+			for i, want := range []bool{false, true} {
+				c := dialTLS(t, ns.Addr().String(), ccfg)
+				// TLS 1.3 tickets arrive after the handshake: read an echo.
+				roundTrip(t, c, uint32(i), []byte("resume?"))
+				c.Close()
+				if got := c.ConnectionState().DidResume; got != want {
+					t.Fatalf("connection %d: resumed %v", i, got)
+				}
+				if got := (<-h.opened).ConnectionState().DidResume; got != want {
+					t.Fatalf("connection %d: server says resumed %v", i, got)
+				}
+			}
+		})
+	}
+}

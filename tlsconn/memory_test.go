@@ -26,18 +26,14 @@ func TestIdleMemory(t *testing.T) {
 	ns, ts := startTLS(t, serverConfig(), newEcho(), []Option{WithHandshakeTimeout(2 * time.Minute)})
 	roundTrip(t, dialTLS(t, ns.Addr().String(), nil), 1, []byte("warm up"))
 
-	t0 := time.Now()
 	heap0, rss0 := memNow()
-	t.Logf("memNow %v", time.Since(t0))
 	p := startClients(t, "hold", ns.Addr().String(), n)
 	word, ok := p.result(t)
 	if word != "ready" || ok != n {
 		t.Fatalf("client process: %s %d of %d", word, ok, n)
 	}
-	t.Logf("ready %v", time.Since(t0))
 	waitFor(t, "every handshake", func() bool { return ts.Stats().Completed >= uint64(n+1) })
 	heap1, rss1 := memNow()
-	t.Logf("measured %v", time.Since(t0))
 	if path := os.Getenv("TLSCONN_MEMPROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {
