@@ -376,3 +376,27 @@ func TestStartFailsOnBadAddress(t *testing.T) {
 		t.Fatal("Start on an invalid address succeeded")
 	}
 }
+
+// TestManyBlockedHandlersStillServeOthers blocks more handlers than the
+// pool starts eagerly; the pool must notice the stall and grow, so other
+// connections are still served.
+func TestManyBlockedHandlersStillServeOthers(t *testing.T) {
+	release := make(chan struct{})
+	var blocked sync.WaitGroup
+	s, _ := newTest(t)
+	s.AddRouter(0, echoRoute)
+	s.AddRouter(1, routerFunc(func(r iface.IRequest) { blocked.Done(); <-release }))
+	addr := start(t, s)
+	const n = 20 // more than the pool's eager workers on any machine this runs on
+	blocked.Add(n)
+	for i := 0; i < n; i++ {
+		connect(t, addr).send(1, nil)
+	}
+	blocked.Wait() // every blocking handler holds a worker now
+	other := connect(t, addr)
+	other.send(0, []byte("served"))
+	if _, p := other.recv(); string(p) != "served" {
+		t.Fatalf("got %q", p)
+	}
+	close(release)
+}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/netman-go/netman/netman/util"
 )
@@ -86,27 +87,41 @@ func (s *Server) run(c *connection, j job) {
 	}
 }
 
-// pool runs connections' inboxes on at most max goroutines, started on
-// demand; when the queue is empty, workers beyond maxIdle exit instead of
-// parking, so a burst does not leave its stacks behind. The run queue is an
+// pool runs connections' inboxes on at most max goroutines.
+//
+// Up to eager workers start on demand. Beyond that, a new worker helps only
+// if the running ones are blocked (a handler waiting on a database): a
+// watchdog looks every stallCheck while work is queued and, if none of it
+// was taken since the last look, adds workers (doubling). CPU-bound bursts
+// thus reuse a few goroutines instead of leaving a thousand stacks behind,
+// and a blocked pool still grows within milliseconds. When the queue is
+// empty, workers beyond maxIdle exit instead of parking. The run queue is an
 // intrusive list in which a connection appears at most once, so it is
 // bounded by the number of connections.
 type pool struct {
-	mu      sync.Mutex
-	cond    sync.Cond
-	head    *connection
-	tail    *connection
-	idle    int
-	maxIdle int
-	workers int
-	max     int
-	stop    bool
-	drain   func(*connection)
-	done    sync.WaitGroup
+	mu       sync.Mutex
+	cond     sync.Cond
+	head     *connection
+	tail     *connection
+	idle     int
+	maxIdle  int
+	eager    int
+	workers  int
+	max      int
+	taken    uint64 // connections taken off the queue, ever
+	watching bool   // the watchdog timer is armed
+	seen     uint64 // taken at the watchdog's last look
+	stop     bool
+	drain    func(*connection)
+	done     sync.WaitGroup
 }
+
+// stallCheck is how often a backed-up queue is checked for progress.
+const stallCheck = 2 * time.Millisecond
 
 func (p *pool) init(limit int, drain func(*connection)) {
 	p.max = limit
+	p.eager = min(limit, max(4, 2*runtime.GOMAXPROCS(0)))
 	p.maxIdle = min(limit, max(8, 4*runtime.GOMAXPROCS(0)))
 	p.drain = drain
 	p.cond.L = &p.mu
@@ -127,12 +142,38 @@ func (p *pool) push(c *connection) {
 		// whatever this worker is about to run (maybe a blocking handler).
 		p.idle--
 		p.cond.Signal()
-	case p.workers < p.max:
-		p.workers++
-		p.done.Add(1)
-		go p.work()
+	case p.workers < p.eager:
+		p.spawn()
+	case !p.watching && p.workers < p.max:
+		p.watching = true
+		p.seen = p.taken
+		time.AfterFunc(stallCheck, p.watch)
 	}
 	p.mu.Unlock()
+}
+
+// spawn starts a worker; called with p.mu held.
+func (p *pool) spawn() {
+	p.workers++
+	p.done.Add(1)
+	go p.work()
+}
+
+// watch adds workers while queued work makes no progress.
+func (p *pool) watch() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.head == nil || p.stop {
+		p.watching = false
+		return
+	}
+	if p.taken == p.seen {
+		for n := max(1, p.workers-p.idle); n > 0 && p.workers < p.max; n-- {
+			p.spawn()
+		}
+	}
+	p.seen = p.taken
+	time.AfterFunc(stallCheck, p.watch)
 }
 
 func (p *pool) work() {
@@ -149,6 +190,7 @@ func (p *pool) work() {
 			p.cond.Wait()
 		}
 		c := p.head
+		p.taken++
 		p.head = c.next
 		if p.head == nil {
 			p.tail = nil
