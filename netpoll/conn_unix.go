@@ -251,6 +251,11 @@ func (c *Conn) setPaused(paused bool) {
 	}
 	if c.state&stOpened != 0 {
 		c.loop.p.mod(c.fd, c.readWanted(), c.state&stWriteArmed != 0)
+		if !paused {
+			// Bytes the handler left unconsumed must not wait for the
+			// peer's next bytes, which may never come.
+			c.loop.post(func(l *loop) { l.redeliver(c) })
+		}
 	}
 }
 

@@ -203,6 +203,12 @@ func (l *loop) read(c *Conn, ev uint8) {
 		c.in = append(c.in, data...)
 		data = c.in
 	}
+	l.deliver(c, data)
+}
+
+// deliver hands data (the loop's buffer or c.in) to the handler and keeps
+// what it leaves unconsumed.
+func (l *loop) deliver(c *Conn, data []byte) {
 	consumed, herr := l.srv.h.OnData(c, data)
 	if herr == nil && (consumed < 0 || consumed > len(data)) {
 		herr = fmt.Errorf("netpoll: handler consumed %d of %d bytes", consumed, len(data))
@@ -224,6 +230,21 @@ func (l *loop) read(c *Conn, ev uint8) {
 	case consumed > 0:
 		c.in = append(c.in[:0], rest...)
 	}
+}
+
+// redeliver offers the bytes c's handler left unconsumed once more, after
+// ResumeReading.
+func (l *loop) redeliver(c *Conn) {
+	if len(c.in) == 0 {
+		return
+	}
+	c.mu.Lock()
+	st := c.state
+	c.mu.Unlock()
+	if st&(stClosing|stClosed|stReadPaused) != 0 {
+		return
+	}
+	l.deliver(c, c.in)
 }
 
 // abort closes c at once with reason, keeping an earlier reason if one was

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -318,5 +319,38 @@ func TestEchoBackpressure(t *testing.T) {
 	case r := <-h.closed:
 		t.Fatalf("connection closed: %v", r)
 	default:
+	}
+}
+
+// TestResumeRedeliversLeftover: a handler that pauses and leaves a whole
+// message unconsumed gets it again on ResumeReading, although the peer
+// sends nothing more.
+func TestResumeRedeliversLeftover(t *testing.T) {
+	got := make(chan string, 4)
+	conns := make(chan *Conn, 1)
+	var calls atomic.Int32
+	s := startServer(t, HandlerFuncs{
+		Open: func(c *Conn) { conns <- c },
+		Data: func(c *Conn, d []byte) (int, error) {
+			if calls.Add(1) == 1 {
+				c.PauseReading() // not now: keep it all
+				return 0, nil
+			}
+			got <- string(d)
+			return len(d), nil
+		},
+	})
+	cl := dial(t, s)
+	c := <-conns
+	cl.Write([]byte("held message"))
+	waitFor(t, "the first delivery", func() bool { return calls.Load() > 0 })
+	c.ResumeReading()
+	select {
+	case m := <-got:
+		if m != "held message" {
+			t.Fatalf("got %q", m)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("leftover bytes were not redelivered after ResumeReading")
 	}
 }

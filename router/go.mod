@@ -1,3 +1,3 @@
 module github.com/netman-go/netman/router
 
-go 1.24
+go 1.24.0

@@ -1,6 +1,6 @@
 module github.com/netman-go/netman/ws
 
-go 1.24
+go 1.24.0
 
 require (
 	github.com/coder/websocket v1.8.15
