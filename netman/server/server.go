@@ -83,7 +83,6 @@ func New(ip string, port int, opts ...Option) *Server {
 		s.opts.packer.SetMaxBodyLength(s.opts.maxBodyLength)
 	}
 	s.tlsConfig, s.configErr = s.opts.tls()
-	s.checkPending()
 	s.pool.init(s.opts.workers, s.drain)
 	return s
 }

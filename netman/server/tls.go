@@ -35,12 +35,11 @@ func (s *Server) transportHandler(p protocol) netpoll.Handler {
 	if s.tlsConfig == nil {
 		return plain{s, p}
 	}
+	bound := netpoll.DefaultMaxPendingWrite
+	if s.opts.maxPendingWrite > 0 {
+		bound = s.opts.maxPendingWrite
+	}
 	return tlsconn.NewServer(s.tlsConfig, secure{s, p},
+		tlsconn.WithMaxPendingWrite(bound), // tlsconn checks it before sealing; same bound as netpoll's
 		tlsconn.WithErrorLog(func(err error) { s.log.Warn().Err(err).Msg("tls") }))
 }
-
-// wrapTLS is kept for the WebSocket glue until it speaks protocol.
-func (s *Server) wrapTLS(h netpoll.Handler) netpoll.Handler { return h }
-
-// checkPending is kept until the WebSocket glue no longer needs it.
-func (s *Server) checkPending() {}
