@@ -355,9 +355,7 @@ func TestBackpressurePausesReading(t *testing.T) {
 		return conn != nil
 	})
 	waitFor(t, "reading paused", func() bool {
-		conn.mu.Lock()
-		defer conn.mu.Unlock()
-		return conn.paused
+		return conn.has(flagPaused)
 	})
 	conn.mu.Lock()
 	queued := len(conn.inbox)

@@ -31,14 +31,6 @@ type transport interface {
 	ResumeReading()
 }
 
-// wsWriter is the WebSocket side of a connection, set by the websocket glue.
-type wsWriter interface {
-	text(data []byte) (int, error)
-	binary(data []byte) (int, error)
-	close(code int, reason string) error
-	query() url.Values
-}
-
 // connection is one client: it implements iface.IConnect. Reading state
 // (dec) belongs to the event loop; the inbox belongs to whoever holds mu.
 type connection struct {
@@ -46,16 +38,26 @@ type connection struct {
 	srv    *Server
 	t      transport
 	dec    *framing.Decoder
-	ws     wsWriter
-	closed atomic.Bool
+	ws     *wsConn // nil on TCP servers
+	flags  atomic.Uint32
 	slot   int32 // index in the manager's slice; guarded by the manager's lock
 
-	mu     sync.Mutex
-	inbox  []job // messages read and not yet handled; nil when empty
-	queued bool  // waiting in or running on the worker pool
-	paused bool  // reading paused because the inbox is full
-	next   *connection
+	mu    sync.Mutex
+	inbox []job // messages read and not yet handled; nil when empty
+	next  *connection
 }
+
+// Connection flags. closed is read without locks; queued and paused are
+// changed under mu (kept in the same word to keep idle connections small).
+const (
+	flagClosed uint32 = 1 << iota
+	flagQueued        // waiting in or running on the worker pool
+	flagPaused        // reading paused because the inbox is full
+)
+
+func (c *connection) has(f uint32) bool { return c.flags.Load()&f != 0 }
+func (c *connection) set(f uint32)      { c.flags.Or(f) }
+func (c *connection) clear(f uint32)    { c.flags.And(^f) }
 
 var _ iface.IConnect = (*connection)(nil)
 
@@ -67,7 +69,7 @@ func (c *connection) Send(msgID uint32, data []byte) (int, error) {
 	if c.ws != nil {
 		return c.ws.binary(data)
 	}
-	if c.closed.Load() {
+	if c.has(flagClosed) {
 		return 0, ErrConnClosed
 	}
 	return c.srv.send(c.t, msgID, data)
@@ -124,7 +126,7 @@ func (c *connection) Query() url.Values {
 }
 
 // IsClosed reports whether the connection is closed.
-func (c *connection) IsClosed() bool { return c.closed.Load() }
+func (c *connection) IsClosed() bool { return c.has(flagClosed) }
 
 // manager is the server's registry of open connections: a slice in which
 // each connection knows its index, so adding and removing are O(1) and an

@@ -20,7 +20,13 @@ const (
 // job is one thing to do for a connection, in order: open, messages, close.
 type job struct {
 	kind uint8
-	msg  *util.Message
+	req  *request // for jobMessage
+}
+
+// message makes the job for one received message; the request and its
+// message are one allocation.
+func message(c *connection, m util.Message) job {
+	return job{kind: jobMessage, req: &request{conn: c, m: m}}
 }
 
 // deliver hands a job to the connection's handlers: directly when handlers
@@ -33,12 +39,12 @@ func (s *Server) deliver(c *connection, j job) {
 	}
 	c.mu.Lock()
 	c.inbox = append(c.inbox, j)
-	if len(c.inbox) >= s.opts.maxInbox && !c.paused && j.kind != jobClose {
-		c.paused = true
+	if len(c.inbox) >= s.opts.maxInbox && !c.has(flagPaused) && j.kind != jobClose {
+		c.set(flagPaused)
 		c.t.PauseReading()
 	}
-	schedule := !c.queued
-	c.queued = true
+	schedule := !c.has(flagQueued)
+	c.set(flagQueued)
 	c.mu.Unlock()
 	if schedule {
 		s.pool.push(c)
@@ -52,12 +58,12 @@ func (s *Server) drain(c *connection) {
 		jobs := c.inbox
 		c.inbox = nil
 		if len(jobs) == 0 {
-			c.queued = false
+			c.clear(flagQueued)
 			c.mu.Unlock()
 			return
 		}
-		if c.paused {
-			c.paused = false
+		if c.has(flagPaused) {
+			c.clear(flagPaused)
 			c.t.ResumeReading()
 		}
 		c.mu.Unlock()
@@ -81,7 +87,7 @@ func (s *Server) run(c *connection, j job) {
 	case jobOpen:
 		s.onOpen(c)
 	case jobMessage:
-		s.handle(c, j.msg)
+		s.handle(c, j.req)
 	case jobClose:
 		s.onClose(c)
 	}

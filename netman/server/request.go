@@ -11,7 +11,7 @@ import (
 type request struct {
 	rc   router.Context[*request]
 	conn *connection
-	msg  *util.Message
+	m    util.Message
 }
 
 var (
@@ -23,7 +23,7 @@ var (
 func (r *request) GetConnect() iface.IConnect { return r.conn }
 
 // GetMessage returns the message.
-func (r *request) GetMessage() iface.IMessage { return r.msg }
+func (r *request) GetMessage() iface.IMessage { return &r.m }
 
 // GetConnects returns a snapshot of the server's open connections.
 func (r *request) GetConnects() []iface.IConnect { return r.conn.srv.conns.GetConnects() }

@@ -233,14 +233,16 @@ func (s *Server) newConn(t transport) *connection {
 // opened registers a new connection and queues its OnOpen; on the loop.
 func (s *Server) opened(c *connection) {
 	s.conns.add(c)
-	s.log.Debug().Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Msg("connection opened")
+	if e := s.log.Debug(); e.Enabled() { // RemoteAddr allocates: only when logged
+		e.Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Msg("connection opened")
+	}
 	s.deliver(c, job{kind: jobOpen})
 }
 
 // closed unregisters a connection and queues its OnClose after its pending
 // messages; on the loop.
 func (s *Server) closed(c *connection, reason error) {
-	c.closed.Store(true)
+	c.set(flagClosed)
 	s.conns.remove(c)
 	switch {
 	case normalClose(reason), errors.Is(reason, ws.ErrClosed):
@@ -279,16 +281,15 @@ func (s *Server) onClose(c *connection) {
 }
 
 // handle runs one message through the middleware to its route.
-func (s *Server) handle(c *connection, m *util.Message) {
-	r := &request{conn: c, msg: m}
+func (s *Server) handle(c *connection, r *request) {
 	if s.ws != nil {
 		s.wsMessage(r)
 		return
 	}
-	r.rc.Reset(m.ID(), r)
+	r.rc.Reset(r.m.ID(), r)
 	if _, err := s.rt.DispatchContext(&r.rc); errors.Is(err, router.ErrNoRoute) {
 		s.unrouted.Add(1)
-		s.unrLog.Warn().Int("conn", c.id).Uint32("msg_id", m.ID()).Uint64("unrouted_total", s.unrouted.Load()).
+		s.unrLog.Warn().Int("conn", c.id).Uint32("msg_id", r.m.ID()).Uint64("unrouted_total", s.unrouted.Load()).
 			Msg("message has no route")
 	}
 }

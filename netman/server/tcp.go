@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"io"
+	"sync"
 
 	"github.com/netman-go/netman/framing"
 	"github.com/netman-go/netman/netman/iface"
@@ -35,14 +36,14 @@ func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
 			c.dec = framing.NewDecoder(s.packer, framing.WithMaxBodyLength(maxBody), framing.WithOwnedPayloads())
 			break
 		}
-		s.deliver(c, job{kind: jobMessage, msg: util.NewMessage(id, append([]byte(nil), payload...))})
+		s.deliver(c, message(c, *util.NewMessage(id, append([]byte(nil), payload...))))
 		data = data[n:]
 	}
 	if c.dec == nil {
 		return total, nil
 	}
 	err := c.dec.Feed(data, func(id uint32, payload []byte) error {
-		s.deliver(c, job{kind: jobMessage, msg: util.NewMessage(id, payload)})
+		s.deliver(c, message(c, *util.NewMessage(id, payload)))
 		return nil
 	})
 	if c.dec.Buffered() == 0 {
@@ -77,12 +78,19 @@ func (p packer) DecodeHeader(header []byte) (uint32, int, error) {
 func (s *Server) send(t transport, id uint32, data []byte) (int, error) {
 	if _, ok := s.packer.(framing.DefaultPacker); ok {
 		if len(data) < 4096 {
-			buf := make([]byte, 0, framing.DefaultHeaderLen+len(data))
-			buf, err := framing.Default.AppendPack(buf, id, data)
+			// Small messages are packed into a pooled buffer: the
+			// transport copies whatever it has to queue, so the buffer is
+			// free again when Write returns.
+			bp := sendBufs.Get().(*[]byte)
+			buf, err := framing.Default.AppendPack((*bp)[:0], id, data)
 			if err != nil {
+				sendBufs.Put(bp)
 				return 0, err
 			}
-			return s.wrote(t.Write(buf))
+			n, werr := t.Write(buf)
+			*bp = buf
+			sendBufs.Put(bp)
+			return s.wrote(n, werr)
 		}
 		hdr, err := framing.Default.AppendHeader(make([]byte, 0, framing.DefaultHeaderLen), id, len(data))
 		if err != nil {
@@ -96,6 +104,11 @@ func (s *Server) send(t transport, id uint32, data []byte) (int, error) {
 	}
 	return s.wrote(t.Write(b))
 }
+
+var sendBufs = sync.Pool{New: func() any {
+	b := make([]byte, 0, 4096+framing.DefaultHeaderLen)
+	return &b
+}}
 
 // wrote maps the transport's closed error to netman's.
 func (s *Server) wrote(n int, err error) (int, error) {

@@ -92,7 +92,7 @@ func (p wsProtocol) open(c *connection) {
 }
 
 func (p wsProtocol) data(c *connection, data []byte) (int, error) {
-	w := c.ws.(*wsConn)
+	w := c.ws
 	if w.done {
 		return len(data), nil // the peer may keep sending until it gets our close frame
 	}
@@ -114,7 +114,7 @@ func (p wsProtocol) data(c *connection, data []byte) (int, error) {
 }
 
 func (p wsProtocol) close(c *connection, reason error) {
-	if c.ws.(*wsConn).opened {
+	if c.ws.opened {
 		p.s.closed(c, reason)
 		return
 	}
@@ -202,10 +202,11 @@ func (e wsEvents) OnMessage(codec *ws.ServerConn, op ws.OpCode, payload []byte) 
 	if op == ws.OpText {
 		m = util.NewTextMessage(data)
 	}
+	j := message(w.c, *m)
 	if !e.s.opts.handlerOnLoop {
 		codec.HoldClose()
 	}
-	e.s.deliver(w.c, job{kind: jobMessage, msg: m})
+	e.s.deliver(w.c, j)
 }
 
 // OnClose sees the client's close frame; Feed's error reports it too, and
@@ -216,7 +217,7 @@ func (wsEvents) OnClose(*ws.ServerConn, ws.StatusCode, string) {}
 // the codec's close frame held for it.
 func (s *Server) wsMessage(r *request) {
 	if !s.opts.handlerOnLoop {
-		defer r.conn.ws.(*wsConn).release()
+		defer r.conn.ws.release()
 	}
 	s.ws.Message(r)
 }
@@ -225,7 +226,7 @@ func (s *Server) wsMessage(r *request) {
 // code 1001, before Shutdown closes them.
 func (s *Server) wsGoingAway() {
 	for _, c := range s.conns.GetConnects() {
-		if w, ok := c.(*connection).ws.(*wsConn); ok {
+		if w := c.(*connection).ws; w != nil {
 			_ = w.codec.Close(ws.StatusGoingAway, "server stopping")
 		}
 	}
