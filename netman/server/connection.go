@@ -34,13 +34,13 @@ type transport interface {
 // connection is one client: it implements iface.IConnect. Reading state
 // (dec) belongs to the event loop; the inbox belongs to whoever holds mu.
 type connection struct {
-	id     int
-	srv    *Server
-	t      transport
-	dec    *framing.Decoder
-	ws     *wsConn // nil on TCP servers
-	flags  atomic.Uint32
-	slot   int32 // index in the manager's slice; guarded by the manager's lock
+	id    int
+	srv   *Server
+	t     transport
+	dec   *framing.Decoder
+	ws    *wsConn // nil on TCP servers
+	flags atomic.Uint32
+	slot  int32 // index in the manager's slice; guarded by the manager's lock
 
 	mu    sync.Mutex
 	inbox []job // messages read and not yet handled; nil when empty
