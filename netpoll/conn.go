@@ -15,15 +15,15 @@ type writeQueue struct {
 
 // Conn state bits, guarded by Conn.mu.
 const (
-	stClosing    uint32 = 1 << iota // Close called: no new writes, no more OnData
-	stClosed                        // socket closed, OnClose called or about to be
-	stWriteArmed                    // poller watches writability
-	stReadPaused                    // PauseReading in effect
-	stHard                          // close without flushing
-	stOpened                        // OnOpen ran
-	stLinger                        // write side shut down; input discarded until EOF
-	stNoLinger                      // close without lingering (server shutdown)
-	stWriteBlocked                  // reading paused: the write queue is past its high-water mark
+	stClosing      uint32 = 1 << iota // Close called: no new writes, no more OnData
+	stClosed                          // socket closed, OnClose called or about to be
+	stWriteArmed                      // poller watches writability
+	stReadPaused                      // PauseReading in effect
+	stHard                            // close without flushing
+	stOpened                          // OnOpen ran
+	stLinger                          // write side shut down; input discarded until EOF
+	stNoLinger                        // close without lingering (server shutdown)
+	stWriteBlocked                    // reading paused: the write queue is past its high-water mark
 )
 
 // readWanted reports whether the poller should watch c for input: not
