@@ -131,6 +131,11 @@ func (d *Decoder) Feed(data []byte, fn func(id uint32, payload []byte) error) er
 // Buffered returns the number of bytes held for a partial message; 0 when idle.
 func (d *Decoder) Buffered() int { return len(d.buf) }
 
+// Idle reports whether the Decoder is between messages: nothing of a next
+// message has arrived, not even its header. Buffered can be 0 while a
+// decoded header waits for its body; Idle is then false.
+func (d *Decoder) Idle() bool { return d.buf == nil }
+
 // Reset drops any partial message and releases its buffer, readying the Decoder for a
 // new stream with the same configuration.
 func (d *Decoder) Reset() { d.buf, d.inBody, d.id = nil, false, 0 }

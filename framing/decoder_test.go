@@ -414,3 +414,25 @@ func mustPack(t testing.TB, id uint32, payload string) []byte {
 	}
 	return b
 }
+
+func TestDecoderIdle(t *testing.T) {
+	d := framing.NewDecoder(framing.Default)
+	if !d.Idle() {
+		t.Fatal("new decoder not idle")
+	}
+	msg, _ := framing.Default.Pack(7, []byte("body"))
+	var got []string
+	feed := func(b []byte) {
+		if err := d.Feed(b, func(id uint32, p []byte) error { got = append(got, string(p)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	feed(msg[:8]) // the header alone: nothing buffered, but not idle
+	if d.Idle() || d.Buffered() != 0 {
+		t.Fatalf("after a header: Idle %v, Buffered %d; want false, 0", d.Idle(), d.Buffered())
+	}
+	feed(msg[8:])
+	if !d.Idle() || len(got) != 1 || got[0] != "body" {
+		t.Fatalf("after the body: Idle %v, got %q", d.Idle(), got)
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/netman-go/netman/netman/iface"
 )
@@ -127,7 +129,11 @@ func TestMessageSplitAtEveryByte(t *testing.T) {
 	msg := pack(9, "split me anywhere")
 	for cut := 1; cut < len(msg); cut++ {
 		c := connect(t, addr)
+		c.Conn.(*net.TCPConn).SetNoDelay(true)
 		c.Write(msg[:cut])
+		// Let the first part arrive alone, so the server really sees the
+		// split (a read that joins both only weakens the test).
+		time.Sleep(2 * time.Millisecond)
 		c.Write(msg[cut:])
 		if id, p := c.recv(); id != 9 || string(p) != "split me anywhere" {
 			t.Fatalf("cut %d: got %d %q", cut, id, p)

@@ -46,7 +46,7 @@ func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
 		s.deliver(c, message(c, *util.NewMessage(id, payload)))
 		return nil
 	})
-	if c.dec.Buffered() == 0 {
+	if c.dec.Idle() {
 		c.dec = nil
 	}
 	return total, err
