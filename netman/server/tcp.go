@@ -77,7 +77,7 @@ func (p packer) DecodeHeader(header []byte) (uint32, int, error) {
 // and a large payload go out with one writev, without copying the payload.
 func (s *Server) send(t transport, id uint32, data []byte) (int, error) {
 	if _, ok := s.packer.(framing.DefaultPacker); ok {
-		if len(data) < 4096 {
+		if len(data) <= smallMessage {
 			// Small messages are packed into a pooled buffer: the
 			// transport copies whatever it has to queue, so the buffer is
 			// free again when Write returns.
@@ -105,8 +105,13 @@ func (s *Server) send(t transport, id uint32, data []byte) (int, error) {
 	return s.wrote(t.Write(b))
 }
 
+// smallMessage is the largest payload Send copies behind its header into one
+// pooled buffer for a single write; larger ones go out with writev, header
+// and payload as they are (one syscall either way, no copy of big payloads).
+const smallMessage = 16 << 10
+
 var sendBufs = sync.Pool{New: func() any {
-	b := make([]byte, 0, 4096+framing.DefaultHeaderLen)
+	b := make([]byte, 0, smallMessage+framing.DefaultHeaderLen)
 	return &b
 }}
 
