@@ -6,14 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Event bits the pollers report, the same on every platform.
-const (
-	evRead uint8 = 1 << iota
-	evWrite
-	evHup
-	evErr
-)
-
 // poller wraps one epoll instance plus an eventfd to wake it.
 type poller struct {
 	epfd   int

@@ -6,14 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Event bits the pollers report, the same on every platform.
-const (
-	evRead uint8 = 1 << iota
-	evWrite
-	evHup
-	evErr
-)
-
 // poller wraps one kqueue; EVFILT_USER ident 0 wakes it.
 type poller struct {
 	kq     int
