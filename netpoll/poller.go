@@ -11,4 +11,3 @@ const (
 	evHup
 	evErr
 )
-
