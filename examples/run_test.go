@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -221,4 +223,25 @@ func TestTLSExample(t *testing.T) {
 	srv.waitLine(t, "netman server started")
 	cli := run(t, build(t, "tls/client"), "-addr", addr, "-count", "2", "-interval", "100ms")
 	cli.waitLine(t, "message 2: 2097152 bytes echoed intact")
+}
+
+// TestEchoExample runs the README's bare-reactor demo: it prints its
+// address and PID, echoes, and stops cleanly on SIGTERM.
+func TestEchoExample(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	srv := run(t, build(t, "echo"), "-addr", addr, "-loops", "2")
+	srv.waitLine(t, "echo listening on "+addr, "pid")
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c.Write([]byte("ping"))
+	b := make([]byte, 4)
+	if _, err := io.ReadFull(c, b); err != nil || string(b) != "ping" {
+		t.Fatalf("echo: %q %v", b, err)
+	}
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	srv.waitLine(t, "echo stopped")
 }
