@@ -3,6 +3,7 @@ module github.com/netman-go/netman/benchmarks
 go 1.24.0
 
 require (
+	github.com/gobwas/ws v1.4.0
 	github.com/lesismal/nbio v1.6.8
 	github.com/netman-go/netman/netman v0.0.0
 	github.com/panjf2000/gnet/v2 v2.9.7
@@ -12,11 +13,15 @@ require (
 )
 
 require (
+	github.com/gobwas/httphead v0.1.0 // indirect
+	github.com/gobwas/pool v0.2.1 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect
 	github.com/mattn/go-isatty v0.0.19 // indirect
 	github.com/netman-go/netman/framing v0.0.0 // indirect
 	github.com/netman-go/netman/netpoll v0.0.0 // indirect
 	github.com/netman-go/netman/router v0.0.0 // indirect
+	github.com/netman-go/netman/tlsconn v0.0.0 // indirect
+	github.com/netman-go/netman/ws v0.0.0 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
@@ -30,4 +35,6 @@ replace (
 	github.com/netman-go/netman/netman => ../netman
 	github.com/netman-go/netman/netpoll => ../netpoll
 	github.com/netman-go/netman/router => ../router
+	github.com/netman-go/netman/tlsconn => ../tlsconn
+	github.com/netman-go/netman/ws => ../ws
 )

@@ -27,7 +27,7 @@ func main() {
 	var msgID uint
 	flag.StringVar(&mode, "mode", "echo", "echo, idle or large")
 	flag.StringVar(&cfg.Addr, "addr", "", "server address host:port")
-	flag.StringVar(&cfg.Protocol, "protocol", "tcp", "tcp (tls and ws later)")
+	flag.StringVar(&cfg.Protocol, "protocol", "tcp", "tcp, tls or ws")
 	flag.IntVar(&cfg.ServerPID, "pid", 0, "server process ID, for CPU and memory readings")
 	flag.IntVar(&cfg.Conns, "conns", 100, "connections")
 	flag.IntVar(&cfg.Size, "size", 512, "payload bytes per message")

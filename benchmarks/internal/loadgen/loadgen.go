@@ -1,6 +1,7 @@
 // Package loadgen is the load generator the benchmark runs in its own
 // process: closed-loop echo over the default wire format, idle connections
-// for memory per connection, and one large message.
+// for memory per connection, and one large message, over TCP, TLS or
+// WebSocket.
 //
 // The wire format is netman's default packer: an 8-byte header (payload length
 // as uint32 little-endian, then message ID as uint32 little-endian) followed by
@@ -14,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -52,7 +55,9 @@ type Config struct {
 	Mode Mode `json:"mode"`
 	// Addr is the server's host:port.
 	Addr string `json:"addr"`
-	// Protocol is how to reach the server: "tcp" today; "tls" and "ws" later.
+	// Protocol is how to reach the server: "tcp", "tls" (TLS over TCP, the
+	// server's certificate not verified) or "ws" (WebSocket at path "/",
+	// each write one binary message, the echoed messages read as a stream).
 	Protocol string `json:"protocol"`
 	// ServerPID is the server's process ID, read in /proc for CPU and memory.
 	ServerPID int `json:"server_pid"`
@@ -118,6 +123,9 @@ func (cfg *Config) check() error {
 	if cfg.DialConcurrency <= 0 {
 		cfg.DialConcurrency = 64
 	}
+	if !slices.Contains(Protocols, cfg.Protocol) {
+		return fmt.Errorf("%w: %q (known: %s)", ErrProtocol, cfg.Protocol, strings.Join(Protocols, ", "))
+	}
 	switch {
 	case cfg.Mode != ModeEcho && cfg.Mode != ModeIdle && cfg.Mode != ModeLarge:
 		return fmt.Errorf("%w: mode %q", ErrConfig, cfg.Mode)
@@ -148,9 +156,10 @@ func dial(ctx context.Context, protocol, addr string) (net.Conn, error) {
 	case "tcp":
 		var d net.Dialer
 		return d.DialContext(ctx, "tcp", addr)
-	// Slot: "tls" (crypto/tls client, InsecureSkipVerify against the
-	// benchmark's self-signed certificate) and "ws" (a WebSocket client that
-	// sends each frame as one binary message) go here.
+	case "tls":
+		return dialTLS(ctx, addr)
+	case "ws":
+		return dialWS(ctx, addr)
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrProtocol, protocol)
 	}

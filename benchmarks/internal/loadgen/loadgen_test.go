@@ -216,10 +216,3 @@ func TestConfigCheck(t *testing.T) {
 		})
 	}
 }
-
-func TestUnsupportedProtocol(t *testing.T) {
-	_, err := Run(context.Background(), Config{Mode: ModeIdle, Addr: "127.0.0.1:1", Protocol: "ws", ServerPID: os.Getpid(), Conns: 1, Timeout: time.Second})
-	if !errors.Is(err, ErrProtocol) {
-		t.Fatalf("err = %v, want ErrProtocol", err)
-	}
-}
