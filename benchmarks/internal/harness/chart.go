@@ -8,7 +8,9 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -25,6 +27,12 @@ var palette = []color.RGBA{
 	{0xff, 0x7f, 0x0e, 0xff}, // orange
 	{0x17, 0xbe, 0xcf, 0xff}, // cyan
 	{0x8c, 0x56, 0x4b, 0xff}, // brown
+	{0xe3, 0x77, 0xc2, 0xff}, // pink
+	{0xbc, 0xbd, 0x22, 0xff}, // olive
+	{0x39, 0x3b, 0x79, 0xff}, // navy
+	{0xad, 0x49, 0x4a, 0xff}, // dark red
+	{0x63, 0x79, 0x39, 0xff}, // dark olive
+	{0x6b, 0x6e, 0xcf, 0xff}, // indigo
 }
 
 var (
@@ -37,9 +45,12 @@ var (
 type panel struct {
 	title  string
 	groups []string
-	// values[g][s] is server s in group g; NaN for a missing measurement.
+	// values[g][s] is bar s in group g; NaN for a missing measurement.
 	values [][]float64
-	unit   func(float64) string
+	// servers[g][s] is bar s's index in the report's servers, which picks
+	// its colour.
+	servers [][]int
+	unit    func(float64) string
 	// intTicks labels the axis with unit too (its labels need no decimals);
 	// otherwise ticks get as many decimals as the step needs.
 	intTicks bool
@@ -50,7 +61,7 @@ type panel struct {
 const (
 	panelW = 620
 	panelH = 330
-	headH  = 64
+	headH  = 82 // the title and two lines of legend
 )
 
 // Chart draws the report as a PNG: one panel per metric.
@@ -66,15 +77,18 @@ func (r *Report) Chart(w io.Writer) error {
 		title += " - QUICK SMOKE RUN, NOT A MEASUREMENT"
 	}
 	text(img, 12, 20, title, black)
-	x := 12
+	x, y := 12, 34
 	for i, s := range r.Servers {
 		c := palette[i%len(palette)]
-		fill(img, image.Rect(x, 34, x+14, 46), c)
 		name := s.Name
 		if s.Netman {
 			name += " (netman)"
 		}
-		text(img, x+18, 45, name, black)
+		if w := 18 + 7*len(name); x > 12 && x+w > img.Bounds().Dx()-12 {
+			x, y = 12, y+18
+		}
+		fill(img, image.Rect(x, y, x+14, y+12), c)
+		text(img, x+18, y+11, name, black)
 		x += 18 + 7*len(name) + 20
 	}
 	for i, p := range panels {
@@ -84,18 +98,48 @@ func (r *Report) Chart(w io.Writer) error {
 	return png.Encode(w, img)
 }
 
+// serverIndex returns the index of the named server in r.Servers.
+func (r *Report) serverIndex(name string) int {
+	for i, s := range r.Servers {
+		if s.Name == name {
+			return i
+		}
+	}
+	return 0
+}
+
+// groupLabel names a chart group: the protocol, unless plain TCP.
+func groupLabel(label string, p Protocol) string {
+	if p == TCP {
+		return label
+	}
+	return strings.TrimSpace(label + " " + p.Label())
+}
+
 // panels turns the report into the chart's panels.
 func (r *Report) panels() []panel {
 	nan := math.NaN()
 	var ps []panel
-	if len(r.Echo) > 0 {
-		tput := panel{title: "echo messages/s (higher is better)", unit: siLabel, intTicks: true}
-		cpu := panel{title: "server CPU per message, us (lower is better)", unit: plain}
-		p99 := panel{title: "p99 latency, ms (lower is better)", unit: plain}
-		for _, t := range r.Echo {
+	// One set of echo panels per protocol: the groups' labels would not fit
+	// otherwise.
+	for _, proto := range r.protocols() {
+		tables := protocolRows(r.Echo, proto, func(t *EchoTable) Protocol { return t.Protocol })
+		if len(tables) == 0 {
+			continue
+		}
+		prefix := ""
+		if proto != TCP {
+			prefix = proto.Label() + " "
+		}
+		tput := panel{title: prefix + "echo messages/s (higher is better)", unit: siLabel, intTicks: true}
+		cpu := panel{title: prefix + "server CPU per message, us (lower is better)", unit: plain}
+		p99 := panel{title: prefix + "p99 latency, ms (lower is better)", unit: plain}
+		for _, t := range tables {
 			group := fmt.Sprintf("%dc x %s", t.Conns, bytesLabel(int64(t.Size)))
 			var a, b, c []float64
+			var idx []int
 			for _, row := range t.Rows {
+				idx = append(idx, r.serverIndex(row.Server))
 				if len(row.Rounds) == 0 {
 					a, b, c = append(a, nan), append(b, nan), append(c, nan)
 					continue
@@ -106,40 +150,59 @@ func (r *Report) panels() []panel {
 			}
 			for _, p := range []*panel{&tput, &cpu, &p99} {
 				p.groups = append(p.groups, group)
+				p.servers = append(p.servers, idx)
 			}
 			tput.values, cpu.values, p99.values = append(tput.values, a), append(cpu.values, b), append(p99.values, c)
 		}
 		ps = append(ps, tput, cpu, p99)
 	}
 	if r.ranIdle {
-		p := panel{title: fmt.Sprintf("bytes per idle connection (%s conns, lower is better)", thousands(r.IdleConns)),
-			unit: func(v float64) string { return thousands(int(v)) }, intTicks: true, labelBars: true, groups: []string{""}}
-		var v []float64
-		for _, row := range r.Idle {
-			if row.Result == nil {
-				v = append(v, nan)
-			} else {
-				v = append(v, row.Result.PerConn)
-			}
+		title := fmt.Sprintf("bytes per idle connection (%s conns, lower is better)", thousands(r.IdleConns))
+		if r.idleConns(TLS) != r.IdleConns && slices.Contains(r.protocols(), TLS) {
+			title = fmt.Sprintf("bytes per idle connection (%s conns, TLS %s; lower is better)", thousands(r.IdleConns), thousands(r.idleConns(TLS)))
 		}
-		p.values = [][]float64{v}
+		p := panel{title: title, unit: func(v float64) string { return thousands(int(v)) }, intTicks: true, labelBars: true}
+		for _, proto := range r.protocols() {
+			var v []float64
+			var idx []int
+			for _, row := range protocolRows(r.Idle, proto, func(row *IdleRow) Protocol { return row.Protocol }) {
+				idx = append(idx, r.serverIndex(row.Server))
+				if row.Result == nil {
+					v = append(v, nan)
+				} else {
+					v = append(v, row.Result.PerConn)
+				}
+			}
+			label := ""
+			if len(r.protocols()) > 1 {
+				label = proto.Label()
+			}
+			p.groups = append(p.groups, label)
+			p.values, p.servers = append(p.values, v), append(p.servers, idx)
+		}
 		ps = append(ps, p)
 	}
 	if r.ranLarge {
 		p := panel{title: fmt.Sprintf("one %s message: echo time, ms (lower is better)", bytesLabel(int64(r.LargeSize))),
-			unit: plain, labelBars: true, groups: []string{"time"}}
+			unit: plain, labelBars: true}
 		q := panel{title: "one large message: server peak RSS, MiB (lower is better)",
-			unit: plain, labelBars: true, groups: []string{"VmHWM"}}
-		var t, h []float64
-		for _, row := range r.Large {
-			if row.Result == nil {
-				t, h = append(t, nan), append(h, nan)
-			} else {
-				t = append(t, float64(row.Result.Elapsed)/1e6)
-				h = append(h, float64(row.Result.HWM)/(1<<20))
+			unit: plain, labelBars: true}
+		for _, proto := range r.protocols() {
+			var t, h []float64
+			var idx []int
+			for _, row := range protocolRows(r.Large, proto, func(row *LargeRow) Protocol { return row.Protocol }) {
+				idx = append(idx, r.serverIndex(row.Server))
+				if row.Result == nil {
+					t, h = append(t, nan), append(h, nan)
+				} else {
+					t = append(t, float64(row.Result.Elapsed)/1e6)
+					h = append(h, float64(row.Result.HWM)/(1<<20))
+				}
 			}
+			p.groups, q.groups = append(p.groups, groupLabel("time", proto)), append(q.groups, groupLabel("VmHWM", proto))
+			p.values, q.values = append(p.values, t), append(q.values, h)
+			p.servers, q.servers = append(p.servers, idx), append(q.servers, idx)
 		}
-		p.values, q.values = [][]float64{t}, [][]float64{h}
 		ps = append(ps, p, q)
 	}
 	return ps
@@ -187,7 +250,11 @@ func (p panel) draw(img *image.RGBA, rect image.Rectangle) {
 				text(img, bx+bw/2-3, plot.Max.Y-4, "x", black)
 				continue
 			}
-			fill(img, image.Rect(bx+1, y(v), bx+bw-1, plot.Max.Y), palette[s%len(palette)])
+			ci := s
+			if g < len(p.servers) && s < len(p.servers[g]) {
+				ci = p.servers[g][s]
+			}
+			fill(img, image.Rect(bx+1, y(v), bx+bw-1, plot.Max.Y), palette[ci%len(palette)])
 			if p.labelBars {
 				l := p.unit(v)
 				text(img, bx+bw/2-7*len(l)/2, y(v)-4, l, black)

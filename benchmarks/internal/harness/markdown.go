@@ -7,7 +7,8 @@ import (
 )
 
 // Markdown renders the report: the machine and settings, then one table per
-// scenario with absolute numbers and ratios against net and the best peer.
+// scenario and protocol with absolute numbers and ratios against the
+// protocol's baseline (see Baselines) and the best peer of that protocol.
 func (r *Report) Markdown() string {
 	var b strings.Builder
 	title := "netman benchmark"
@@ -19,11 +20,15 @@ func (r *Report) Markdown() string {
 	for _, t := range r.Echo {
 		r.writeEcho(&b, t)
 	}
-	if r.ranIdle {
-		r.writeIdle(&b)
+	for _, p := range r.protocols() {
+		if r.ranIdle {
+			r.writeIdle(&b, p)
+		}
 	}
-	if r.ranLarge {
-		r.writeLarge(&b)
+	for _, p := range r.protocols() {
+		if r.ranLarge {
+			r.writeLarge(&b, p)
+		}
 	}
 	if len(r.Failures) > 0 {
 		b.WriteString("## Failures\n\n")
@@ -61,12 +66,13 @@ func (r *Report) writeSetup(b *strings.Builder) {
 
 func (r *Report) writeEcho(b *strings.Builder, t *EchoTable) {
 	fmt.Fprintf(b, "## %s\n\n", t.Title)
+	base := Baselines[t.Protocol]
 	name := func(i int) string { return t.Rows[i].Server }
 	has := func(i int) bool { return len(t.Rows[i].Rounds) > 0 }
-	tput := r.references(len(t.Rows), name, func(i int) (float64, bool) { return t.Rows[i].MsgPerSec, has(i) }, true)
-	cpu := r.references(len(t.Rows), name, func(i int) (float64, bool) { return t.Rows[i].CPUPerMsg, has(i) }, false)
-	p99 := r.references(len(t.Rows), name, func(i int) (float64, bool) { return float64(t.Rows[i].P99), has(i) }, false)
-	b.WriteString("| server | msg/s | rounds spread | MB/s | p50 | p99 | server CPU/msg | msg/s vs net | msg/s vs best peer | CPU/msg vs net | CPU/msg vs best peer | p99 vs net | p99 vs best peer |\n")
+	tput := r.references(base, len(t.Rows), name, func(i int) (float64, bool) { return t.Rows[i].MsgPerSec, has(i) }, true)
+	cpu := r.references(base, len(t.Rows), name, func(i int) (float64, bool) { return t.Rows[i].CPUPerMsg, has(i) }, false)
+	p99 := r.references(base, len(t.Rows), name, func(i int) (float64, bool) { return float64(t.Rows[i].P99), has(i) }, false)
+	fmt.Fprintf(b, "| server | msg/s | rounds spread | MB/s | p50 | p99 | server CPU/msg | msg/s vs %[1]s | msg/s vs best peer | CPU/msg vs %[1]s | CPU/msg vs best peer | p99 vs %[1]s | p99 vs best peer |\n", base)
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for i, row := range t.Rows {
 		if !has(i) {
@@ -93,19 +99,25 @@ func (r *Report) writeEcho(b *strings.Builder, t *EchoTable) {
 	b.WriteString("\n\n")
 }
 
-func (r *Report) writeIdle(b *strings.Builder) {
-	fmt.Fprintf(b, "## Memory per idle connection (%s connections)\n\n", thousands(r.IdleConns))
-	name := func(i int) string { return r.Idle[i].Server }
+func (r *Report) writeIdle(b *strings.Builder, p Protocol) {
+	rows := protocolRows(r.Idle, p, func(row *IdleRow) Protocol { return row.Protocol })
+	if p == TCP {
+		fmt.Fprintf(b, "## Memory per idle connection (%s connections)\n\n", thousands(r.idleConns(p)))
+	} else {
+		fmt.Fprintf(b, "## Memory per idle %s connection (%s connections)\n\n", p.Label(), thousands(r.idleConns(p)))
+	}
+	base := Baselines[p]
+	name := func(i int) string { return rows[i].Server }
 	val := func(i int) (float64, bool) {
-		if r.Idle[i].Result == nil {
+		if rows[i].Result == nil {
 			return 0, false
 		}
-		return r.Idle[i].Result.PerConn, true
+		return rows[i].Result.PerConn, true
 	}
-	ref := r.references(len(r.Idle), name, val, false)
-	b.WriteString("| server | RSS before | RSS with all idle | bytes/conn | vs net | vs best peer | 1,000,000 conns (extrapolated) |\n")
+	ref := r.references(base, len(rows), name, val, false)
+	fmt.Fprintf(b, "| server | RSS before | RSS with all idle | bytes/conn | vs %s | vs best peer | 1,000,000 conns (extrapolated) |\n", base)
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|\n")
-	for i, row := range r.Idle {
+	for i, row := range rows {
 		v, ok := val(i)
 		if !ok {
 			fmt.Fprintf(b, "| %s | failed | | | | | |\n", r.label(row.Server))
@@ -121,26 +133,32 @@ func (r *Report) writeIdle(b *strings.Builder) {
 	fmt.Fprintf(b, "\nBest peer: %s. Each connection sent one short message and got its echo, then idled; bytes/conn = (settled VmRSS with all connections idle - settled VmRSS before) / connections, in a fresh server process. The last column multiplies bytes/conn by 1,000,000: an extrapolation, not a measurement (one process here cannot hold more than 20,000 descriptors).\n\n", orDash(ref.bestName))
 }
 
-func (r *Report) writeLarge(b *strings.Builder) {
-	fmt.Fprintf(b, "## One %s message\n\n", bytesLabel(int64(r.LargeSize)))
-	name := func(i int) string { return r.Large[i].Server }
+func (r *Report) writeLarge(b *strings.Builder, p Protocol) {
+	rows := protocolRows(r.Large, p, func(row *LargeRow) Protocol { return row.Protocol })
+	title := fmt.Sprintf("One %s message", bytesLabel(int64(r.LargeSize)))
+	if p != TCP {
+		title += ", " + p.Label()
+	}
+	fmt.Fprintf(b, "## %s\n\n", title)
+	base := Baselines[p]
+	name := func(i int) string { return rows[i].Server }
 	tv := func(i int) (float64, bool) {
-		if r.Large[i].Result == nil {
+		if rows[i].Result == nil {
 			return 0, false
 		}
-		return float64(r.Large[i].Result.Elapsed), true
+		return float64(rows[i].Result.Elapsed), true
 	}
 	hv := func(i int) (float64, bool) {
-		if r.Large[i].Result == nil {
+		if rows[i].Result == nil {
 			return 0, false
 		}
-		return float64(r.Large[i].Result.HWM), true
+		return float64(rows[i].Result.HWM), true
 	}
-	tref := r.references(len(r.Large), name, tv, false)
-	href := r.references(len(r.Large), name, hv, false)
-	b.WriteString("| server | echo time | MB/s | peak RSS (VmHWM) | time vs net | time vs best peer | peak RSS vs net | peak RSS vs best peer |\n")
+	tref := r.references(base, len(rows), name, tv, false)
+	href := r.references(base, len(rows), name, hv, false)
+	fmt.Fprintf(b, "| server | echo time | MB/s | peak RSS (VmHWM) | time vs %[1]s | time vs best peer | peak RSS vs %[1]s | peak RSS vs best peer |\n", base)
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
-	for i, row := range r.Large {
+	for i, row := range rows {
 		t, ok := tv(i)
 		if !ok {
 			fmt.Fprintf(b, "| %s | failed | | | | | | |\n", r.label(row.Server))
@@ -151,8 +169,23 @@ func (r *Report) writeLarge(b *strings.Builder) {
 			float64(row.Result.Size)/1e6/row.Result.Elapsed.Seconds(), mib(row.Result.HWM),
 			tref.vsNet(t, true), tref.vsBest(t, true), href.vsNet(h, true), href.vsBest(h, true))
 	}
-	fmt.Fprintf(b, "\nBest peer: time %s, peak RSS %s. One connection writes the header and payload while reading the echo back; time runs from the first byte written to the last byte read, every byte verified. Peak RSS is the server's VmHWM after the echo, in a fresh process.\n\n",
+	fmt.Fprintf(b, "\nBest peer: time %s, peak RSS %s. One connection writes the header and payload while reading the echo back; time runs from the first byte written to the last byte read, every byte verified. Peak RSS is the server's VmHWM after the echo, in a fresh process.",
 		orDash(tref.bestName), orDash(href.bestName))
+	if p == WS {
+		fmt.Fprintf(b, " Over WebSocket the load generator writes the header, then the payload in 1 MiB chunks, each write one message: the server echoes a stream of messages, not one %s message.", bytesLabel(int64(r.LargeSize)))
+	}
+	b.WriteString("\n\n")
+}
+
+// protocolRows returns the rows of protocol p.
+func protocolRows[R any](rows []R, p Protocol, proto func(R) Protocol) []R {
+	var out []R
+	for _, row := range rows {
+		if proto(row) == p {
+			out = append(out, row)
+		}
+	}
+	return out
 }
 
 // label marks netman's rows in bold.

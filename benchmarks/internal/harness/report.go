@@ -44,11 +44,13 @@ type Report struct {
 	Rounds int `json:"rounds"`
 	// IdleConns is the number of idle connections in the memory scenario.
 	IdleConns int `json:"idle_conns"`
+	// TLSIdleConns caps IdleConns for TLS rows.
+	TLSIdleConns int `json:"tls_idle_conns"`
 	// LargeSize is the large message's payload size.
 	LargeSize int `json:"large_size"`
 	// Servers are the rows, in order.
 	Servers []ServerInfo `json:"servers"`
-	// Echo holds one table per echo scenario run.
+	// Echo holds one table per echo scenario run and protocol.
 	Echo []*EchoTable `json:"echo"`
 	// Idle holds the idle memory rows, if that scenario ran.
 	Idle []*IdleRow `json:"idle,omitempty"`
@@ -68,12 +70,17 @@ type ServerInfo struct {
 	Target string `json:"target"`
 	// Netman marks netman's own servers.
 	Netman bool `json:"netman"`
+	// Protocol is how the load generator reached it; rows are compared
+	// within a protocol only.
+	Protocol Protocol `json:"protocol"`
 }
 
-// EchoTable is one echo scenario's rows.
+// EchoTable is one echo scenario's rows of one protocol.
 type EchoTable struct {
 	// Scenario is the scenario's name.
 	Scenario string `json:"scenario"`
+	// Protocol is the protocol of every row.
+	Protocol Protocol `json:"protocol"`
 	// Title is its heading.
 	Title string `json:"title"`
 	// Conns and Size describe the load.
@@ -116,6 +123,8 @@ type EchoRow struct {
 type IdleRow struct {
 	// Server is the server's name.
 	Server string `json:"server"`
+	// Protocol is the server's protocol.
+	Protocol Protocol `json:"protocol"`
 	// Result is the measurement, nil if it failed.
 	Result *loadgen.IdleResult `json:"result"`
 }
@@ -124,6 +133,8 @@ type IdleRow struct {
 type LargeRow struct {
 	// Server is the server's name.
 	Server string `json:"server"`
+	// Protocol is the server's protocol.
+	Protocol Protocol `json:"protocol"`
 	// Result is the measurement, nil if it failed.
 	Result *loadgen.LargeResult `json:"result"`
 }
@@ -134,32 +145,55 @@ func newReport(cfg Config, servers []Server, scenarios []Scenario) *Report {
 		Date: time.Now(), CPU: cpu, Cores: cores, Kernel: kernel, GoVersion: runtime.Version(), LoadAvgStart: loadAvg(),
 		Command: cfg.Command, Quick: cfg.Quick, Loops: cfg.Loops, Pinned: cfg.Pin,
 		Warmup: cfg.Warmup, Duration: cfg.Duration, Rounds: cfg.Rounds,
-		IdleConns: cfg.IdleConns, LargeSize: cfg.LargeSize,
+		IdleConns: cfg.IdleConns, TLSIdleConns: cfg.TLSIdleConns, LargeSize: cfg.LargeSize,
 	}
 	for _, s := range servers {
-		r.Servers = append(r.Servers, ServerInfo{Name: s.Name, Target: s.Target, Netman: s.Netman})
+		r.Servers = append(r.Servers, ServerInfo{Name: s.Name, Target: s.Target, Netman: s.Netman, Protocol: s.Protocol})
 	}
 	for _, sc := range scenarios {
 		switch sc.Kind {
 		case KindEcho:
-			t := &EchoTable{Scenario: sc.Name, Title: sc.Title(cfg), Conns: sc.Conns, Size: sc.Size}
-			for _, s := range servers {
-				t.Rows = append(t.Rows, &EchoRow{Server: s.Name})
+			// One table per protocol: TLS rows are compared with TLS rows only.
+			for _, p := range Protocols {
+				t := &EchoTable{Scenario: sc.Name, Protocol: p, Title: sc.titleFor(cfg, p), Conns: sc.Conns, Size: sc.Size}
+				for _, s := range servers {
+					if s.Protocol == p {
+						t.Rows = append(t.Rows, &EchoRow{Server: s.Name})
+					}
+				}
+				if len(t.Rows) > 0 {
+					r.Echo = append(r.Echo, t)
+				}
 			}
-			r.Echo = append(r.Echo, t)
 		case KindIdle:
 			r.ranIdle = true
 			for _, s := range servers {
-				r.Idle = append(r.Idle, &IdleRow{Server: s.Name})
+				r.Idle = append(r.Idle, &IdleRow{Server: s.Name, Protocol: s.Protocol})
 			}
 		case KindLarge:
 			r.ranLarge = true
 			for _, s := range servers {
-				r.Large = append(r.Large, &LargeRow{Server: s.Name})
+				r.Large = append(r.Large, &LargeRow{Server: s.Name, Protocol: s.Protocol})
 			}
 		}
 	}
 	return r
+}
+
+// protocols returns the protocols of the run's servers, in table order.
+func (r *Report) protocols() []Protocol {
+	var out []Protocol
+	for _, p := range Protocols {
+		if slices.ContainsFunc(r.Servers, func(s ServerInfo) bool { return s.Protocol == p }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// idleConns is the number of connections of protocol p's idle scenario.
+func (r *Report) idleConns(p Protocol) int {
+	return Config{IdleConns: r.IdleConns, TLSIdleConns: r.TLSIdleConns}.idleConns(p)
 }
 
 // add records one measurement.
@@ -249,23 +283,25 @@ func (r *Report) netman(server string) bool {
 }
 
 // reference holds a metric's values for the two references rows are
-// compared with: net, and the best peer (the best non-netman server).
+// compared with: the protocol's baseline (net, cryptotls or gorilla: see
+// Baselines), and the best peer (the best non-netman server of the table).
 type reference struct {
 	net, best float64
 	hasNet    bool
 	bestName  string
 }
 
-// references finds net's value and the best peer's value of a metric; value
-// returns false for a row without a measurement.
-func (r *Report) references(n int, name func(int) string, value func(int) (float64, bool), higherIsBetter bool) reference {
+// references finds the baseline server's value and the best peer's value of
+// a metric over a table's n rows; value returns false for a row without a
+// measurement.
+func (r *Report) references(base string, n int, name func(int) string, value func(int) (float64, bool), higherIsBetter bool) reference {
 	var ref reference
 	for i := 0; i < n; i++ {
 		v, ok := value(i)
 		if !ok || v <= 0 {
 			continue
 		}
-		if name(i) == "net" {
+		if name(i) == base {
 			ref.net, ref.hasNet = v, true
 		}
 		if r.netman(name(i)) {

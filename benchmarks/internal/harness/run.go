@@ -1,7 +1,8 @@
 // Package harness runs the benchmark: it builds every server and the load
 // generator into their own binaries, starts each server as a fresh process
 // pinned to one core, drives it from the load generator pinned to another,
-// and reports absolute numbers and ratios against net and the best peer.
+// and reports absolute numbers and ratios against the goroutine-per-connection
+// server of the same protocol (net, cryptotls, gorilla) and the best peer.
 package harness
 
 import (
@@ -53,11 +54,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	scenarios, err := selectScenarios(cfg.Scenarios)
 	if err != nil {
 		return nil, err
-	}
-	for _, s := range servers {
-		if s.Protocol != TCP {
-			return nil, fmt.Errorf("%w: server %s speaks %s, which the load generator does not speak yet", ErrConfig, s.Name, s.Protocol)
-		}
 	}
 	dirs, err := FindDirs()
 	if err != nil {
@@ -143,7 +139,7 @@ func (r *runner) scenario(ctx context.Context, sc Scenario, servers []Server) er
 				continue
 			}
 			r.step++
-			label := sc.Title(r.cfg)
+			label := sc.titleFor(r.cfg, s.Protocol)
 			if rounds > 1 {
 				label += fmt.Sprintf(", round %d/%d", round, rounds)
 			}
@@ -199,7 +195,7 @@ func (r *runner) measure(ctx context.Context, s Server, bin string, sc Scenario)
 		if r.cfg.Quick {
 			settle = 2 * time.Second
 		}
-		largs = append(largs, "-mode", "idle", "-conns", strconv.Itoa(r.cfg.IdleConns), "-settle", settle.String())
+		largs = append(largs, "-mode", "idle", "-conns", strconv.Itoa(r.cfg.idleConns(s.Protocol)), "-settle", settle.String())
 	case KindLarge:
 		if r.cfg.Quick {
 			timeout = 30 * time.Second

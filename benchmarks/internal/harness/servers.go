@@ -9,8 +9,8 @@ import (
 // Protocol is how the load generator talks to a server.
 type Protocol string
 
-// The protocols a server row can use. The load generator speaks TCP today;
-// TLS and WebSocket rows are registered once it speaks them too.
+// The protocols a server row can use. Rows are compared only with rows of
+// the same protocol: each protocol gets its own tables.
 const (
 	// TCP is plain TCP carrying the default wire format.
 	TCP Protocol = "tcp"
@@ -56,13 +56,41 @@ var Servers = []Server{
 	{Name: "gnet", Target: "github.com/netman-go/netman/benchmarks/servers/gnet", Protocol: TCP},
 	{Name: "nbio", Target: "github.com/netman-go/netman/benchmarks/servers/nbio", Protocol: TCP},
 
-	// Later rows, once the load generator speaks TLS and WebSocket (see the
-	// slot in internal/loadgen's dial):
-	// {Name: "netman-tls", Target: ".../examples/tlsecho", Protocol: TLS, Netman: true},
-	// {Name: "crypto/tls", Target: ".../benchmarks/servers/cryptotls", Protocol: TLS},
-	// {Name: "netman-ws", Target: ".../examples/wsecho", Protocol: WS, Netman: true},
-	// {Name: "nbio-ws", Target: ".../benchmarks/servers/nbiows", Protocol: WS},
-	// {Name: "gorilla", Target: ".../benchmarks/servers/gorilla", Protocol: WS},
+	// TLS (a self-signed ECDSA P-256 certificate made at start, TLS 1.3 as
+	// the load generator's crypto/tls client negotiates): netman's routed
+	// echo with WithTLSConfig; crypto/tls with a goroutine per connection;
+	// nbio's extension/tls (llib's crypto/tls fork on nbio's pollers).
+	{Name: "netman-tls", Target: ModulePath + "/servers/netman-tls", Protocol: TLS, Netman: true},
+	{Name: "cryptotls", Target: ModulePath + "/servers/cryptotls", Protocol: TLS},
+	{Name: "nbio-tls", Target: ModulePath + "/servers/nbio-tls", Protocol: TLS},
+
+	// WebSocket (each load generator write is one binary message, echoed as
+	// one): netman's server.Websocket; gorilla/websocket and gobwas/ws with a
+	// goroutine per connection; nbio's nbhttp/websocket on its pollers.
+	{Name: "netman-ws", Target: ModulePath + "/servers/netman-ws", Protocol: WS, Netman: true},
+	{Name: "gorilla", Target: ModulePath + "/servers/gorilla", Protocol: WS},
+	{Name: "gobwas", Target: ModulePath + "/servers/gobwas", Protocol: WS},
+	{Name: "nbio-ws", Target: ModulePath + "/servers/nbio-ws", Protocol: WS},
+}
+
+// Protocols lists the protocols in the order their tables appear.
+var Protocols = []Protocol{TCP, TLS, WS}
+
+// Baselines names, per protocol, the goroutine-per-connection server every
+// row of that protocol is compared with (the "vs" column beside "vs best
+// peer"; the best peer is the best non-netman row of the same protocol).
+var Baselines = map[Protocol]string{TCP: "net", TLS: "cryptotls", WS: "gorilla"}
+
+// Label is the protocol's name in headings.
+func (p Protocol) Label() string {
+	switch p {
+	case TLS:
+		return "TLS"
+	case WS:
+		return "WebSocket"
+	default:
+		return "TCP"
+	}
 }
 
 // ServerNames returns the names of the registered servers.

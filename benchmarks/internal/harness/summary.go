@@ -74,6 +74,17 @@ From the repository root:
   the limit. Memory per connection is flat at that scale, so the linear
   extrapolation is what a million connections would cost in the server's user
   space (kernel socket buffers are not in RSS and come on top).
+- **TLS and WebSocket.** The same echo runs over TLS and over WebSocket. TLS:
+  the load generator's crypto/tls client (TLS 1.3, certificate not verified)
+  completes the handshake while connecting, before any window; every TLS server
+  makes an in-memory ECDSA P-256 self-signed certificate at start. WebSocket:
+  ws://host:port/, each write of the load generator is one masked binary frame
+  (one message), the server echoes each message, and the load generator reads
+  the echoed payloads as a stream. Each protocol gets its own tables, and a
+  row is compared only with rows of its protocol: "vs" the
+  goroutine-per-connection server of that protocol (net for TCP, cryptotls for
+  TLS, gorilla for WebSocket) and "vs best peer", the best non-netman row of
+  that protocol. The idle TLS scenario holds %s connections.
 - **Large message.** A fresh server; one connection writes a %s framed message
   while reading the echo back; time from the first byte written to the last byte
   read (every byte verified), and the server's peak RSS (VmHWM) afterwards.
@@ -87,7 +98,7 @@ From the repository root:
 `, date, r.CPU, r.Cores, r.Kernel, r.GoVersion,
 		resultsDir, date, resultsDir, date, resultsDir, date, resultsDir, date,
 		strings.Join(ServerNames(), ", "), strings.Join(ScenarioNames(), ", "),
-		placement(r.Pinned), r.Loops, r.Loops, r.Rounds, thousands(r.IdleConns), bytesLabel(int64(r.LargeSize)))
+		placement(r.Pinned), r.Loops, r.Loops, r.Rounds, thousands(r.IdleConns), thousands(r.idleConns(TLS)), bytesLabel(int64(r.LargeSize)))
 
 	fmt.Fprintf(&b, "## Latest run (%s)\n\n", date)
 	md := r.Markdown()
