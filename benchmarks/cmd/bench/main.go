@@ -1,6 +1,8 @@
-// Command bench runs netman side by side with net, gnet and nbio and prints a
-// table of ratios per scenario. Each server is built into its own binary and
-// run as its own process, driven by the load generator in another process.
+// Command bench runs netman side by side with net, gnet and nbio (TCP),
+// crypto/tls and nbio's TLS (TLS), gorilla/websocket, gobwas/ws and nbio's
+// WebSocket (WebSocket) and prints a table of ratios per scenario and
+// protocol. Each server is built into its own binary and run as its own
+// process, driven by the load generator in another process.
 //
 //	cd benchmarks && go run ./cmd/bench            # full run: results/<date>.md, .png, .json and RESULTS.md
 //	cd benchmarks && go run ./cmd/bench -quick     # smoke test in seconds, results to a temp dir
