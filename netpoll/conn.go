@@ -24,6 +24,7 @@ const (
 	stLinger                          // write side shut down; input discarded until EOF
 	stNoLinger                        // close without lingering (server shutdown)
 	stWriteBlocked                    // reading paused: the write queue is past its high-water mark
+	stLeftover                        // the handler left unconsumed bytes in c.in
 )
 
 // readWanted reports whether the poller should watch c for input: not

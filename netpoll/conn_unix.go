@@ -251,7 +251,7 @@ func (c *Conn) setPaused(paused bool) {
 	}
 	if c.state&stOpened != 0 {
 		c.loop.p.mod(c.fd, c.readWanted(), c.state&stWriteArmed != 0)
-		if !paused {
+		if !paused && c.state&stLeftover != 0 {
 			// Bytes the handler left unconsumed must not wait for the
 			// peer's next bytes, which may never come.
 			c.loop.post(func(l *loop) { l.redeliver(c) })

@@ -209,6 +209,20 @@ func (l *loop) read(c *Conn, ev uint8) {
 // deliver hands data (the loop's buffer or c.in) to the handler and keeps
 // what it leaves unconsumed.
 func (l *loop) deliver(c *Conn, data []byte) {
+	hadLeftover := c.in != nil
+	defer func() {
+		// Keep stLeftover in step with c.in, so ResumeReading posts a
+		// redelivery only when there is something to redeliver.
+		if has := c.in != nil; has != hadLeftover {
+			c.mu.Lock()
+			if has {
+				c.state |= stLeftover
+			} else {
+				c.state &^= stLeftover
+			}
+			c.mu.Unlock()
+		}
+	}()
 	consumed, herr := l.srv.h.OnData(c, data)
 	if herr == nil && (consumed < 0 || consumed > len(data)) {
 		herr = fmt.Errorf("netpoll: handler consumed %d of %d bytes", consumed, len(data))
