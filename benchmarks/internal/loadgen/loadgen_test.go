@@ -183,7 +183,10 @@ func TestLarge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if l := res.Large; l == nil || l.Size != tt.size || l.Elapsed <= 0 || l.HWM < l.HWMBefore {
+			// VmHWM is kept lazily by Linux (max of a stale high-water mark
+			// and the current RSS), so a later reading can be lower than an
+			// earlier one: only check that a peak was read.
+			if l := res.Large; l == nil || l.Size != tt.size || l.Elapsed <= 0 || l.HWM <= 0 {
 				t.Fatalf("implausible result %+v", l)
 			}
 		})
