@@ -157,7 +157,7 @@ func newReport(cfg Config, servers []Server, scenarios []Scenario) *Report {
 			for _, p := range Protocols {
 				t := &EchoTable{Scenario: sc.Name, Protocol: p, Title: sc.titleFor(cfg, p), Conns: sc.Conns, Size: sc.Size}
 				for _, s := range servers {
-					if s.Protocol == p {
+					if s.Protocol == p && sc.appliesTo(s) {
 						t.Rows = append(t.Rows, &EchoRow{Server: s.Name})
 					}
 				}

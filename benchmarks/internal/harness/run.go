@@ -67,7 +67,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	for _, sc := range scenarios {
-		n := len(r.bins)
+		n := 0
+		for _, s := range servers {
+			if _, ok := r.bins[s.Name]; ok && sc.appliesTo(s) {
+				n++
+			}
+		}
 		if sc.Kind == KindEcho {
 			n *= cfg.Rounds
 		}
@@ -135,7 +140,7 @@ func (r *runner) scenario(ctx context.Context, sc Scenario, servers []Server) er
 		for k := range servers {
 			s := servers[(k+round-1)%len(servers)]
 			bin, ok := r.bins[s.Name]
-			if !ok {
+			if !ok || !sc.appliesTo(s) {
 				continue
 			}
 			r.step++

@@ -27,7 +27,7 @@ alternating round by round.
 
 From the repository root:
 
-    cd benchmarks && go run ./cmd/bench                       # full run, roughly 15 to 20 minutes on 2 cores with the TLS and WebSocket rows; rewrites results/ and this file
+    cd benchmarks && go run ./cmd/bench                       # full run, about 10 minutes on 2 cores (3 rounds; TLS and WebSocket rows at 100 connections); rewrites results/ and this file
     cd benchmarks && go run ./cmd/bench -quick                # seconds per scenario, results to a temp dir (CI smoke test)
     cd benchmarks && go run ./cmd/bench -servers netpoll,gnet -scenarios c1000-512,idle -out /tmp/b
 
