@@ -398,3 +398,36 @@ func TestManyBlockedHandlersStillServeOthers(t *testing.T) {
 	}
 	close(release)
 }
+
+// TestInboxBoundedInBytes: large messages to a stuck handler pause
+// reading long before the message-count bound.
+func TestInboxBoundedInBytes(t *testing.T) {
+	release := make(chan struct{})
+	s, _ := newTest(t)
+	s.AddRouter(0, routerFunc(func(r iface.IRequest) { <-release }))
+	addr := start(t, s)
+	c := connect(t, addr)
+	go func() {
+		for i := 0; i < 64; i++ {
+			if _, err := c.Write(pack(0, strings.Repeat("x", 1<<20))); err != nil {
+				return
+			}
+		}
+	}()
+	var conn *connection
+	waitFor(t, "the connection", func() bool {
+		for _, ic := range s.GetConnectMgr().GetConnects() {
+			conn = ic.(*connection)
+		}
+		return conn != nil
+	})
+	waitFor(t, "reading paused", func() bool { return conn.has(flagPaused) })
+	conn.mu.Lock()
+	queued := len(conn.inbox)
+	conn.mu.Unlock()
+	// 4 MiB of 1 MiB messages, plus what the pause let through.
+	if queued > 8 {
+		t.Fatalf("%d messages of 1 MiB queued", queued)
+	}
+	close(release)
+}

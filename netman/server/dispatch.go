@@ -39,7 +39,7 @@ func (s *Server) deliver(c *connection, j job) {
 	}
 	c.mu.Lock()
 	c.inbox = append(c.inbox, j)
-	if len(c.inbox) >= s.opts.maxInbox && !c.has(flagPaused) && j.kind != jobClose {
+	if (len(c.inbox) >= s.opts.maxInbox || inboxFull(c.inbox, j)) && !c.has(flagPaused) && j.kind != jobClose {
 		c.set(flagPaused)
 		c.t.PauseReading()
 	}
@@ -49,6 +49,26 @@ func (s *Server) deliver(c *connection, j job) {
 	if schedule {
 		s.pool.push(c)
 	}
+}
+
+// maxInboxBytes bounds the payload bytes queued for one connection's
+// handlers: reading pauses past it, as past the message count. Messages
+// under 4 KiB are bounded by the count (1024 x 4 KiB), so the sum is only
+// taken when a large one arrives. One message larger than the bound is still
+// accepted; reading then waits until it is handled.
+const maxInboxBytes = 4 << 20
+
+func inboxFull(inbox []job, last job) bool {
+	if last.req == nil || len(last.req.m.Bytes()) < 4096 {
+		return false
+	}
+	n := 0
+	for _, j := range inbox {
+		if j.req != nil {
+			n += len(j.req.m.Bytes())
+		}
+	}
+	return n >= maxInboxBytes
 }
 
 // drain runs a connection's inbox on a worker until it is empty.

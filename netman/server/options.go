@@ -155,8 +155,9 @@ func WithWorkerPoolSize(n int) Option {
 }
 
 // WithMaxPendingMessages bounds the messages read from one connection and
-// not yet handled (default 1024). Past it the server stops reading that
-// connection until its handler catches up, so TCP slows the client down.
+// not yet handled (default 1024; and at most 4 MiB of their payloads). Past
+// it the server stops reading that connection until its handler catches up,
+// so TCP slows the client down.
 func WithMaxPendingMessages(n int) Option {
 	return func(o *options) {
 		if n > 0 {
