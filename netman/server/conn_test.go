@@ -403,6 +403,7 @@ func TestManyBlockedHandlersStillServeOthers(t *testing.T) {
 // reading long before the message-count bound.
 func TestInboxBoundedInBytes(t *testing.T) {
 	release := make(chan struct{})
+	defer close(release) // also on failure, so Stop is not held by the stuck handler
 	s, _ := newTest(t)
 	s.AddRouter(0, routerFunc(func(r iface.IRequest) { <-release }))
 	addr := start(t, s)
@@ -429,5 +430,4 @@ func TestInboxBoundedInBytes(t *testing.T) {
 	if queued > 8 {
 		t.Fatalf("%d messages of 1 MiB queued", queued)
 	}
-	close(release)
 }
