@@ -64,8 +64,8 @@ var Servers = []Server{
 	// the CPU for one without AES hardware and picks ChaCha20-Poly1305 where
 	// the other two negotiate AES-128-GCM (and X25519 where they use
 	// X25519MLKEM768): its CPU per message is not the same work.
-	{Name: "netman-tls", Target: ModulePath + "/servers/netman-tls", Protocol: TLS, Netman: true},
-	{Name: "cryptotls", Target: ModulePath + "/servers/cryptotls", Protocol: TLS},
+	{Name: "netman-tls", Target: ModulePath + "/servers/netman", Protocol: TLS, Netman: true, Args: []string{"-tls"}},
+	{Name: "cryptotls", Target: ModulePath + "/servers/net", Protocol: TLS, Args: []string{"-tls"}},
 	{Name: "nbio-tls", Target: ModulePath + "/servers/nbio-tls", Protocol: TLS},
 
 	// WebSocket (each load generator write is one binary message, echoed as

@@ -1,10 +1,14 @@
 // Command net is the reference echo server written the way most Go code is:
 // the standard library's net package with one goroutine per connection, each
-// reading into its own 8 KiB buffer and writing back what it read.
+// reading into its own 8 KiB buffer and writing back what it read. With -tls
+// each connection is wrapped in crypto/tls (an in-memory self-signed ECDSA
+// P-256 certificate): the cryptotls row, crypto/tls written the same way.
 package main
 
 import (
+	"crypto/tls"
 	"errors"
+	"flag"
 	"net"
 
 	"github.com/netman-go/netman/benchmarks/internal/serve"
@@ -16,12 +20,22 @@ import (
 const bufSize = 8 << 10
 
 func main() {
+	useTLS := flag.Bool("tls", false, "serve over crypto/tls with a self-signed certificate")
 	f := serve.Parse()
+	name := "net"
+	var cfg *tls.Config
+	if *useTLS {
+		name = "cryptotls"
+		var err error
+		if cfg, err = serve.TLSConfig(); err != nil {
+			serve.Fatal(name, err)
+		}
+	}
 	ln, err := net.Listen("tcp", f.Addr)
 	if err != nil {
-		serve.Fatal("net", err)
+		serve.Fatal(name, err)
 	}
-	serve.Announce("net", ln.Addr().String())
+	serve.Announce(name, ln.Addr().String())
 	ctx, stop := serve.SignalContext()
 	defer stop()
 	go func() {
@@ -34,7 +48,10 @@ func main() {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			serve.Fatal("net", err)
+			serve.Fatal(name, err)
+		}
+		if cfg != nil {
+			c = tls.Server(c, cfg)
 		}
 		go echo(c)
 	}

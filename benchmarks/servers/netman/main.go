@@ -2,9 +2,12 @@
 // with one route, AddRouter(0, echo), that sends every framed message back
 // with its id. It is written the way the seed's README writes a server; only
 // the address, the number of event loops and the log level come from flags.
+// With -tls it serves the same route over TLS (WithTLSConfig, an in-memory
+// self-signed ECDSA P-256 certificate): the netman-tls row.
 //
 //	netman -addr 127.0.0.1:7100 -loops 1            # handlers on the worker pool (the default)
 //	netman -addr 127.0.0.1:7100 -loops 1 -on-loop   # WithHandlerOnLoop: handlers on the event loop
+//	netman -addr 127.0.0.1:7100 -loops 1 -tls       # the same over TLS
 package main
 
 import (
@@ -30,14 +33,19 @@ func (echo) Do(r iface.IRequest) {
 
 func main() {
 	onLoop := flag.Bool("on-loop", false, "run the route on the event loop (WithHandlerOnLoop) instead of the worker pool")
+	useTLS := flag.Bool("tls", false, "serve over TLS with a self-signed certificate")
 	f := serve.Parse()
+	name := "netman"
+	if *useTLS {
+		name = "netman-tls"
+	}
 	host, p, err := net.SplitHostPort(f.Addr)
 	if err != nil {
-		serve.Fatal("netman", err)
+		serve.Fatal(name, err)
 	}
 	port, err := strconv.Atoi(p)
 	if err != nil {
-		serve.Fatal("netman", err)
+		serve.Fatal(name, err)
 	}
 	opts := []server.Option{
 		server.WithNumEventLoop(f.Loops),
@@ -47,14 +55,21 @@ func main() {
 	if *onLoop {
 		opts = append(opts, server.WithHandlerOnLoop())
 	}
+	if *useTLS {
+		cfg, err := serve.TLSConfig()
+		if err != nil {
+			serve.Fatal(name, err)
+		}
+		opts = append(opts, server.WithTLSConfig(cfg))
+	}
 	s := server.New(host, port, opts...)
 	if err := s.AddRouter(0, echo{}); err != nil {
-		serve.Fatal("netman", err)
+		serve.Fatal(name, err)
 	}
 	if err := s.Listen(); err != nil {
-		serve.Fatal("netman", err)
+		serve.Fatal(name, err)
 	}
-	serve.Announce("netman", s.Addr().String())
+	serve.Announce(name, s.Addr().String())
 	ctx, stop := serve.SignalContext()
 	defer stop()
 	go func() {
@@ -62,6 +77,6 @@ func main() {
 		_ = s.Stop()
 	}()
 	if err := s.Start(); err != nil {
-		serve.Fatal("netman", err)
+		serve.Fatal(name, err)
 	}
 }
