@@ -1,9 +1,5 @@
 package server
 
-import (
-	"github.com/netman-go/netman/netpoll"
-)
-
 // protocol is what a server speaks on its connections (packets or
 // WebSocket), independent of the transport (plain TCP or TLS) under it.
 // Its methods run on the connection's event loop (open also on a TLS
@@ -14,24 +10,35 @@ type protocol interface {
 	close(c *connection, reason error)
 }
 
-// plain runs a protocol directly on netpoll connections.
-type plain struct {
+// conn is what both transports' connections are: a transport that carries
+// the netman connection as its context (*netpoll.Conn, *tlsconn.Conn).
+type conn interface {
+	transport
+	Context() any
+	SetContext(v any)
+}
+
+// adapter runs a protocol on one transport's connections: as
+// adapter[*netpoll.Conn] it is a netpoll.Handler (plain TCP), as
+// adapter[*tlsconn.Conn] a tlsconn.Handler (TLS, where the loop decrypts
+// and only the handshake runs on a short-lived, bounded goroutine).
+type adapter[C conn] struct {
 	s *Server
 	p protocol
 }
 
-func (h plain) OnOpen(nc *netpoll.Conn) {
-	c := h.s.newConn(nc)
-	nc.SetContext(c)
+func (h adapter[C]) OnOpen(t C) {
+	c := h.s.newConn(t)
+	t.SetContext(c)
 	h.p.open(c)
 }
 
-func (h plain) OnData(nc *netpoll.Conn, b []byte) (int, error) {
-	return h.p.data(nc.Context().(*connection), b)
+func (h adapter[C]) OnData(t C, b []byte) (int, error) {
+	return h.p.data(t.Context().(*connection), b)
 }
 
-func (h plain) OnClose(nc *netpoll.Conn, reason error) {
-	if c, ok := nc.Context().(*connection); ok {
+func (h adapter[C]) OnClose(t C, reason error) {
+	if c, ok := t.Context().(*connection); ok {
 		h.p.close(c, reason)
 	}
 }
