@@ -5,6 +5,7 @@ package netpoll
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,11 +108,21 @@ func (l *loop) runTasks() {
 func (l *loop) run() {
 	defer close(l.done)
 	defer l.p.close()
+	busy := false
 	for {
+		if busy {
+			// Let the goroutines this round made runnable (workers handed
+			// messages, writers woken) run before the loop may sleep in
+			// the kernel: a goroutine asleep in epoll_wait keeps its P
+			// until sysmon retakes it, 20 µs or more later, and with
+			// GOMAXPROCS=1 the core idles that long while they wait.
+			runtime.Gosched()
+		}
 		n, woke, err := l.p.wait(l.wheel.timeoutMillis(time.Now().UnixNano()))
 		if err != nil && err != unix.EINTR {
 			l.srv.logError(fmt.Errorf("netpoll: loop %d wait: %w", l.idx, err))
 		}
+		busy = n > 0 || woke
 		l.now = time.Now().UnixNano()
 		for i := 0; i < n; i++ {
 			fd, ev := l.p.event(i)
