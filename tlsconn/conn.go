@@ -2,6 +2,7 @@ package tlsconn
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -27,6 +28,7 @@ type Conn struct {
 	hsPaused bool       // handshake buffer full
 	hs       *handshake // nil once the handshake is over
 	out      *[]byte    // sealed records not yet handed to low; nil when none
+	direct   bool       // a small write is being sealed: records go straight to low
 	ctx      any
 
 	closing     atomic.Bool // Close called or connection closed: no more writes or deliveries
@@ -52,6 +54,13 @@ type Conn struct {
 // overhead of a record is at most 85 bytes (header, explicit IV, SHA-384
 // MAC, CBC padding).
 func sealedSize(n int) int { return n + (n/1024+2)*128 }
+
+// directMax is the largest write whose records are handed to the connection
+// one by one as crypto/tls seals them (one record, or a few while crypto/tls
+// still sends small records early in a connection), saving a copy. Larger
+// writes collect their records and hand them over in one write: one
+// syscall instead of one per 16 KiB record.
+const directMax = 16 << 10
 
 // Write encrypts b and queues it as one contiguous piece of the plaintext
 // stream. It never blocks (apart from waiting for concurrent writers of the
@@ -107,10 +116,17 @@ func (c *Conn) sealLocked(bufs [][]byte, total int) (int, error) {
 		return 0, netpoll.ErrClosed
 	}
 	size := sealedSize(total)
-	if p := c.low.Pending(); p > 0 && p+size > c.srv.opts.maxPendingWrite {
+	p := c.low.Pending()
+	if p > 0 && p+size > c.srv.opts.maxPendingWrite {
 		return 0, netpoll.ErrWriteQueueFull
 	}
-	if size > pooledOut {
+	if total <= directMax && p+size <= c.srv.opts.maxPendingWrite {
+		// Every record fits under the bound, so each can be handed to
+		// low as it is sealed (flushLocked ends this mode).
+		c.mu.Lock()
+		c.direct = true
+		c.mu.Unlock()
+	} else if size > pooledOut {
 		c.mu.Lock()
 		if c.out == nil {
 			b := make([]byte, 0, size)
@@ -127,9 +143,14 @@ func (c *Conn) sealLocked(bufs [][]byte, total int) (int, error) {
 			continue
 		}
 		if _, err := c.tc.Write(b); err != nil {
+			_ = c.flushLocked()
+			if errors.Is(err, netpoll.ErrWriteQueueFull) {
+				// low refused a record handed over directly: the
+				// records before it are out, so the stream is broken.
+				return 0, c.recordsDropped(err)
+			}
 			// The record layer failed earlier (a fatal alert was sent or
 			// received): the connection is closing.
-			_ = c.flushLocked()
 			return 0, fmt.Errorf("%w: %w", netpoll.ErrClosed, err)
 		}
 	}

@@ -24,11 +24,13 @@ type memLower struct {
 	paused  bool
 	maxPend int  // pending bytes reported while the client is "not reading"
 	discard bool // drop what the session writes (benchmarks)
+	writes  int  // Write calls
 }
 
 func (l *memLower) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	closed, discard := l.closed, l.discard
+	l.writes++
 	l.mu.Unlock()
 	if closed {
 		return 0, netpoll.ErrClosed

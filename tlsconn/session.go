@@ -123,8 +123,10 @@ func (hs *handshake) fail(err error) {
 // wire is the net.Conn crypto/tls reads records from and writes records to.
 // During the handshake reads block on the handshake buffer and writes go
 // straight to the connection; afterwards reads take the bytes being fed and
-// writes are collected, so the records of one Conn.Write reach the
-// connection as one all-or-nothing write.
+// writes are collected, so the records of one large Conn.Write reach the
+// connection as one all-or-nothing write. The records of a small Conn.Write
+// (see directMax) go straight to the connection: it was checked to have
+// room for all of them.
 type wire struct{ c *Conn }
 
 func (w *wire) Read(p []byte) (int, error) {
@@ -167,6 +169,16 @@ func (w *wire) Write(p []byte) (int, error) {
 		return c.low.Write(p)
 	}
 	c.mu.Lock()
+	if c.direct && c.out == nil {
+		// A small Conn.Write: its records go straight to the connection,
+		// without a copy into c.out. crypto/tls calls Write under its
+		// output lock, so records still reach low in the order sealed.
+		c.mu.Unlock()
+		if _, err := c.low.Write(p); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	if c.out == nil {
 		c.out = outPool.Get().(*[]byte)
 	}
@@ -385,6 +397,7 @@ func (c *Conn) flushLocked() error {
 	c.mu.Lock()
 	p := c.out
 	c.out = nil
+	c.direct = false
 	c.mu.Unlock()
 	if p == nil {
 		return nil

@@ -362,3 +362,51 @@ func TestRecordCursor(t *testing.T) {
 		}
 	}
 }
+
+// TestWritesReachTheConnection checks how the records of one Write reach the
+// connection: a small write's records are handed over as they are sealed (one
+// write for one record, no copy), a large write's records are collected and
+// handed over in one write (one syscall, not one per record), and the
+// client reads both intact, whatever crypto/tls's record sizes.
+func TestWritesReachTheConnection(t *testing.T) {
+	rec := newRecorder()
+	m := newMemSession(t, rec, nil)
+	if err := m.handshake(rec.opened, nil); err != nil {
+		t.Fatal(err)
+	}
+	writes := func() int {
+		m.low.mu.Lock()
+		defer m.low.mu.Unlock()
+		return m.low.writes
+	}
+	small := bytes.Repeat([]byte("s"), directMax)
+	large := bytes.Repeat([]byte("L"), 300<<10)
+	for i, tc := range []struct {
+		data      []byte
+		maxWrites int
+	}{
+		// Early in a connection crypto/tls seals small records (about
+		// 1 KiB), so a 16 KiB write is several records, several writes.
+		{small, directMax/1000 + 1},
+		{[]byte("one record"), 1},
+		{large, 1},
+		{large, 1},
+		// After 128 KiB crypto/tls seals full 16 KiB records.
+		{small, 1},
+	} {
+		before := writes()
+		if _, err := m.c.Write(tc.data); err != nil {
+			t.Fatal(err)
+		}
+		if n := writes() - before; n < 1 || n > tc.maxWrites {
+			t.Errorf("write %d (%d bytes): %d writes to the connection, want 1 to %d", i, len(tc.data), n, tc.maxWrites)
+		}
+		got := make([]byte, len(tc.data))
+		if _, err := io.ReadFull(m.client, got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, tc.data) {
+			t.Fatalf("write %d arrived corrupted", i)
+		}
+	}
+}
