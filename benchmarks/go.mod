@@ -8,6 +8,8 @@ require (
 	github.com/lesismal/llib v1.2.2
 	github.com/lesismal/nbio v1.6.8
 	github.com/netman-go/netman/netman v0.0.0
+	github.com/netman-go/netman/netpoll v0.0.0
+	github.com/netman-go/netman/tlsconn v0.0.0
 	github.com/panjf2000/gnet/v2 v2.9.7
 	github.com/rs/zerolog v1.34.0
 	golang.org/x/image v0.30.0
@@ -20,9 +22,7 @@ require (
 	github.com/mattn/go-colorable v0.1.13 // indirect
 	github.com/mattn/go-isatty v0.0.19 // indirect
 	github.com/netman-go/netman/framing v0.0.0 // indirect
-	github.com/netman-go/netman/netpoll v0.0.0 // indirect
 	github.com/netman-go/netman/router v0.0.0 // indirect
-	github.com/netman-go/netman/tlsconn v0.0.0 // indirect
 	github.com/netman-go/netman/ws v0.0.0 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

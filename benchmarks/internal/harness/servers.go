@@ -64,6 +64,12 @@ var Servers = []Server{
 	// the CPU for one without AES hardware and picks ChaCha20-Poly1305 where
 	// the other two negotiate AES-128-GCM (and X25519 where they use
 	// X25519MLKEM768): its CPU per message is not the same work.
+	//
+	// tlsconn is netman's raw TLS echo (tlsconn on bare netpoll, no framing
+	// or routing): against cryptotls, also a raw echo, it measures the TLS
+	// transports alone, as netpoll against net does for TCP. netman-tls is
+	// the routed echo of the netman row over TLS.
+	{Name: "tlsconn", Target: ModulePath + "/servers/tlsconn", Protocol: TLS, Netman: true},
 	{Name: "netman-tls", Target: ModulePath + "/servers/netman", Protocol: TLS, Netman: true, Args: []string{"-tls"}},
 	{Name: "cryptotls", Target: ModulePath + "/servers/net", Protocol: TLS, Args: []string{"-tls"}},
 	{Name: "nbio-tls", Target: ModulePath + "/servers/nbio-tls", Protocol: TLS},

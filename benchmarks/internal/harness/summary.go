@@ -77,7 +77,11 @@ From the repository root:
 - **TLS and WebSocket.** The same echo runs over TLS and over WebSocket. TLS:
   the load generator's crypto/tls client (TLS 1.3, certificate not verified)
   completes the handshake while connecting, before any window; every TLS server
-  makes an in-memory ECDSA P-256 self-signed certificate at start. WebSocket:
+  makes an in-memory ECDSA P-256 self-signed certificate at start. The tlsconn
+  row is netman's raw TLS echo (tlsconn on a bare netpoll server), written like
+  cryptotls, which is a raw echo too: that pair compares the TLS transports, as
+  netpoll and net do for TCP. netman-tls is the netman row's routed echo over
+  TLS (decoding, routing, worker pool). WebSocket:
   ws://host:port/, each write of the load generator is one masked binary frame
   (one message), the server echoes each message, and the load generator reads
   the echoed payloads as a stream. Each protocol gets its own tables, and a

@@ -19,7 +19,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
+	"time"
 )
 
 // Flags are the command line flags every benchmark server accepts.
@@ -36,12 +38,37 @@ func Parse() Flags {
 	var f Flags
 	flag.StringVar(&f.Addr, "addr", "127.0.0.1:7100", "address to listen on")
 	flag.IntVar(&f.Loops, "loops", 1, "event loops (and GOMAXPROCS)")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the window set by -profile-after and -profile-for to this file (for investigating, never set by the harness)")
+	after := flag.Duration("profile-after", 3*time.Second, "with -cpuprofile: start profiling this long after start-up")
+	window := flag.Duration("profile-for", 5*time.Second, "with -cpuprofile: profile this long")
 	flag.Parse()
 	if f.Loops < 1 {
 		f.Loops = 1
 	}
 	runtime.GOMAXPROCS(f.Loops)
+	if *profile != "" {
+		go cpuProfile(*profile, *after, *window)
+	}
 	return f
+}
+
+// cpuProfile writes a CPU profile of one window of the server's life, so a
+// run under the load generator can be profiled without touching the server.
+func cpuProfile(path string, after, window time.Duration) {
+	time.Sleep(after)
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cpuprofile:", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "cpuprofile:", err)
+		return
+	}
+	time.Sleep(window)
+	pprof.StopCPUProfile()
+	fmt.Fprintln(os.Stderr, "cpuprofile: wrote", path)
 }
 
 // Announce prints the line the harness (and a person) reads to know the
