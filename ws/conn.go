@@ -111,15 +111,17 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 	if res.plain {
 		return i + end, c.serveHTTP(req)
 	}
-	resp := appendUpgradeResponse(make([]byte, 0, 256), req, &res)
+	buf := getBuffer(256)
+	*buf = appendUpgradeResponse(*buf, req, &res)
 	c.mu.Lock()
 	c.deflate = req.Compressed
 	c.winBits = res.windowBits
-	_, err := c.w.Write(resp)
+	_, err := c.w.Write(*buf)
 	if err == nil {
 		c.wstate = writeOpen
 	}
 	c.mu.Unlock()
+	putBuffer(buf)
 	if err != nil {
 		return i + end, err
 	}
@@ -129,10 +131,12 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 }
 
 func (c *ServerConn) rejectHandshake(e *HandshakeError) error {
-	resp := appendErrorResponse(make([]byte, 0, 256), e)
+	buf := getBuffer(256)
+	*buf = appendErrorResponse(*buf, e)
 	c.mu.Lock()
-	_, _ = c.w.Write(resp) // the connection is closed next either way
+	_, _ = c.w.Write(*buf) // the connection is closed next either way
 	c.wstate = writeCloseSent
 	c.mu.Unlock()
+	putBuffer(buf)
 	return e
 }

@@ -12,16 +12,17 @@ import (
 )
 
 // negotiateDeflate accepts the first valid permessage-deflate offer among the
-// Sec-WebSocket-Extensions values. The response always asks for no context takeover in both
-// directions, which RFC 7692 section 7.1.1 lets a server do whatever the offer says; a
-// server_max_window_bits=N in the offer is echoed and honoured by compressing only messages of
-// at most 2^N bytes (with a fresh compressor no back-reference can then reach further).
-// Offers with unknown, repeated or invalid parameters are declined, as RFC 7692 requires.
-func negotiateDeflate(values []string) (response string, windowBits uint8, ok bool) {
-	for _, v := range values {
+// Sec-WebSocket-Extensions fields of the header block fields. The response always asks for no
+// context takeover in both directions, which RFC 7692 section 7.1.1 lets a server do whatever
+// the offer says; a server_max_window_bits=N in the offer is echoed and honoured by compressing
+// only messages of at most 2^N bytes (with a fresh compressor no back-reference can then reach
+// further). Offers with unknown, repeated or invalid parameters are declined, as RFC 7692
+// requires.
+func negotiateDeflate(fields string) (response string, windowBits uint8, ok bool) {
+	eachValue(fields, fieldExtensions, func(v string) bool {
 		opts, valid := httphead.ParseOptions([]byte(v), nil)
 		if !valid {
-			continue
+			return true
 		}
 		for _, opt := range opts {
 			if !bytes.Equal(opt.Name, wsflate.ExtensionNameBytes) {
@@ -36,10 +37,12 @@ func negotiateDeflate(values []string) (response string, windowBits uint8, ok bo
 				windowBits = uint8(b)
 				response += "; server_max_window_bits=" + strconv.Itoa(int(b))
 			}
-			return response, windowBits, true
+			ok = true
+			return false
 		}
-	}
-	return "", 0, false
+		return true
+	})
+	return response, windowBits, ok
 }
 
 // deflater is a pooled compressor: flate.Writer is large (see the package documentation), so

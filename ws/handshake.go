@@ -1,11 +1,9 @@
 package ws
 
 import (
-	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -47,21 +45,131 @@ func findHeaderEnd(p []byte, from int) (end, resume int) {
 
 // handshakeResult is what a valid request produces besides the Request.
 type handshakeResult struct {
-	accept     string
-	extensions string // Sec-WebSocket-Extensions response value, "" if none
-	windowBits uint8  // server_max_window_bits agreed, 0 if unrestricted
-	plain      bool   // a plain HTTP GET for the WithHTTPHandler hook, not an upgrade
+	accept     [28]byte // Sec-WebSocket-Accept value
+	extensions string   // Sec-WebSocket-Extensions response value, "" if none
+	windowBits uint8    // server_max_window_bits agreed, 0 if unrestricted
+	plain      bool     // a plain HTTP GET for the WithHTTPHandler hook, not an upgrade
 }
 
 func reject(status int, err error) *HandshakeError {
 	return &HandshakeError{Status: status, Err: err}
 }
 
-// parseRequest parses and checks a complete upgrade request header (without the final blank line
-// requirement: p holds everything up to and including it).
+// upgradeFields is what the handshake needs from the header fields. scanFields finds it in one
+// pass over the raw header block, without allocating: the values are substrings of the block.
+type upgradeFields struct {
+	host, key, version, origin     string // the first field of each name
+	hosts, keys, versions, origins int    // how many fields of each name
+	upgrade                        bool   // an Upgrade field lists the token "websocket"
+	connection                     bool   // a Connection field lists the token "upgrade"
+	protocols                      bool   // Sec-WebSocket-Protocol is present
+	extensions                     bool   // Sec-WebSocket-Extensions is present
+}
+
+// Header field names the handshake looks at; they are matched case-insensitively.
+const (
+	fieldHost       = "Host"
+	fieldUpgrade    = "Upgrade"
+	fieldConnection = "Connection"
+	fieldKey        = "Sec-WebSocket-Key"
+	fieldVersion    = "Sec-WebSocket-Version"
+	fieldOrigin     = "Origin"
+	fieldProtocol   = "Sec-WebSocket-Protocol"
+	fieldExtensions = "Sec-WebSocket-Extensions"
+)
+
+// scanFields checks every header field line of fields (the header block after the request line)
+// and collects what the handshake needs. ok is false if a line is malformed.
+func scanFields(fields string) (f upgradeFields, ok bool) {
+	for len(fields) > 0 {
+		var line string
+		line, fields = nextLine(fields)
+		if line == "" {
+			break
+		}
+		k, v, ok := splitHeaderLine(line)
+		if !ok {
+			return f, false
+		}
+		switch {
+		case strings.EqualFold(k, fieldHost):
+			if f.hosts == 0 {
+				f.host = v
+			}
+			f.hosts++
+		case strings.EqualFold(k, fieldUpgrade):
+			f.upgrade = f.upgrade || hasToken(v, "websocket")
+		case strings.EqualFold(k, fieldConnection):
+			f.connection = f.connection || hasToken(v, "upgrade")
+		case strings.EqualFold(k, fieldKey):
+			if f.keys == 0 {
+				f.key = v
+			}
+			f.keys++
+		case strings.EqualFold(k, fieldVersion):
+			if f.versions == 0 {
+				f.version = v
+			}
+			f.versions++
+		case strings.EqualFold(k, fieldOrigin):
+			if f.origins == 0 {
+				f.origin = v
+			}
+			f.origins++
+		case strings.EqualFold(k, fieldProtocol):
+			f.protocols = true
+		case strings.EqualFold(k, fieldExtensions):
+			f.extensions = true
+		}
+	}
+	return f, true
+}
+
+// eachValue calls fn with the value of every field named name (case-insensitively) in fields,
+// a header block already checked by scanFields, in order, until fn returns false.
+func eachValue(fields, name string, fn func(v string) bool) {
+	for len(fields) > 0 {
+		var line string
+		line, fields = nextLine(fields)
+		if line == "" {
+			return
+		}
+		if k, v, ok := splitHeaderLine(line); ok && strings.EqualFold(k, name) && !fn(v) {
+			return
+		}
+	}
+}
+
+// eachToken calls fn with every non-empty element of the comma-separated list v, trimmed of
+// spaces and tabs, until fn returns false.
+func eachToken(v string, fn func(t string) bool) {
+	for v != "" {
+		var t string
+		t, v, _ = strings.Cut(v, ",")
+		if t = strings.Trim(t, " \t"); t != "" && !fn(t) {
+			return
+		}
+	}
+}
+
+// hasToken reports whether an element of the comma-separated list v equals token, ignoring case.
+func hasToken(v, token string) bool {
+	found := false
+	eachToken(v, func(t string) bool {
+		found = strings.EqualFold(t, token)
+		return !found
+	})
+	return found
+}
+
+// parseRequest parses and checks a complete upgrade request header (p holds everything up to
+// and including the blank line). The Request keeps one copy of p, its raw header block: every
+// string in it is a substring of that copy (the path too unless it has %-escapes), and Header
+// and Protocols parse it when they are called. Nothing else is allocated for a valid upgrade.
 func (s *Server) parseRequest(p []byte) (*Request, handshakeResult, *HandshakeError) {
 	var res handshakeResult
-	line, rest := nextLine(p)
+	raw := string(p)
+	line, fields := nextLine(raw)
 	method, target, version, ok := splitRequestLine(line)
 	if !ok {
 		return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
@@ -84,63 +192,44 @@ func (s *Server) parseRequest(p []byte) (*Request, handshakeResult, *HandshakeEr
 	if !ok {
 		return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
 	}
-	h := make(http.Header, 8)
-	for len(rest) > 0 {
-		line, rest = nextLine(rest)
-		if len(line) == 0 {
-			break
-		}
-		k, v, ok := splitHeaderLine(line)
-		if !ok {
-			return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
-		}
-		key := textproto.CanonicalMIMEHeaderKey(string(k))
-		h[key] = append(h[key], string(v))
+	f, ok := scanFields(fields)
+	if !ok {
+		return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
 	}
-	req := &Request{URI: target, Path: path, RawQuery: rawQuery, Header: h}
-	if s.httpHandler != nil && !hasToken(h["Upgrade"], "websocket") {
-		if hosts := h["Host"]; len(hosts) == 1 {
-			req.Host = hosts[0]
+	req := &Request{URI: target, Path: path, RawQuery: rawQuery, raw: raw}
+	if s.httpHandler != nil && !f.upgrade {
+		if f.hosts == 1 {
+			req.Host = f.host
 		}
-		if o := h["Origin"]; len(o) > 0 {
-			req.Origin = o[0]
-		}
+		req.Origin = f.origin
 		res.plain = true
 		return req, res, nil
 	}
 
-	if !hasToken(h["Upgrade"], "websocket") || !hasToken(h["Connection"], "upgrade") {
+	if !f.upgrade || !f.connection {
 		return nil, res, reject(http.StatusBadRequest, ErrNotUpgrade)
 	}
-	if hosts := h["Host"]; len(hosts) != 1 {
+	if f.hosts != 1 {
 		return nil, res, reject(http.StatusBadRequest, ErrBadHost)
 	}
-	req.Host = h["Host"][0]
-	if v := h["Sec-Websocket-Version"]; len(v) != 1 || v[0] != "13" {
+	req.Host = f.host
+	if f.versions != 1 || f.version != "13" {
 		return nil, res, reject(http.StatusUpgradeRequired, ErrBadVersion)
 	}
-	keys := h["Sec-Websocket-Key"]
-	if len(keys) != 1 || !validKey(keys[0]) {
+	if f.keys != 1 || !validKey(f.key) {
 		return nil, res, reject(http.StatusBadRequest, ErrBadKey)
 	}
-	if o := h["Origin"]; len(o) > 0 {
-		req.Origin = o[0]
+	req.Origin = f.origin
+	if f.protocols && len(s.protocols) > 0 {
+		req.Subprotocol = s.selectProtocol(fields)
 	}
-	for _, v := range h["Sec-Websocket-Protocol"] {
-		for _, t := range strings.Split(v, ",") {
-			if t = strings.Trim(t, " \t"); t != "" {
-				req.Protocols = append(req.Protocols, t)
-			}
-		}
-	}
-	req.Subprotocol = s.selectProtocol(req.Protocols)
-	if s.deflate {
-		res.extensions, res.windowBits, req.Compressed = negotiateDeflate(h["Sec-Websocket-Extensions"])
+	if s.deflate && f.extensions {
+		res.extensions, res.windowBits, req.Compressed = negotiateDeflate(fields)
 	}
 	if s.checkOrigin != nil && !s.checkOrigin(req) {
 		return nil, res, reject(http.StatusForbidden, ErrForbiddenOrigin)
 	}
-	res.accept = acceptKey(keys[0])
+	res.accept = acceptKey(f.key)
 	return req, res, nil
 }
 
@@ -167,63 +256,71 @@ func splitTarget(target string) (path, rawQuery string, ok bool) {
 	return path, rawQuery, true
 }
 
-func (s *Server) selectProtocol(offered []string) string {
-	for _, p := range offered {
-		for _, q := range s.protocols {
-			if p == q {
-				return p
+// selectProtocol returns the first subprotocol offered in the Sec-WebSocket-Protocol fields of
+// the header block fields that the server speaks, or "".
+func (s *Server) selectProtocol(fields string) string {
+	selected := ""
+	eachValue(fields, fieldProtocol, func(v string) bool {
+		eachToken(v, func(p string) bool {
+			for _, q := range s.protocols {
+				if p == q {
+					selected = p
+					return false
+				}
 			}
-		}
-	}
-	return ""
+			return true
+		})
+		return selected == ""
+	})
+	return selected
 }
 
-// nextLine splits p after the first LF and strips the line's CRLF or LF.
-func nextLine(p []byte) (line, rest []byte) {
-	i := bytes.IndexByte(p, '\n')
+// nextLine splits s after the first LF and strips the line's CRLF or LF.
+func nextLine(s string) (line, rest string) {
+	i := strings.IndexByte(s, '\n')
 	if i < 0 {
-		return p, nil
+		return s, ""
 	}
-	line, rest = p[:i], p[i+1:]
+	line, rest = s[:i], s[i+1:]
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
 	return line, rest
 }
 
-func splitRequestLine(line []byte) (method, target, version string, ok bool) {
-	i := bytes.IndexByte(line, ' ')
+func splitRequestLine(line string) (method, target, version string, ok bool) {
+	i := strings.IndexByte(line, ' ')
 	if i <= 0 {
 		return "", "", "", false
 	}
-	j := bytes.IndexByte(line[i+1:], ' ')
+	j := strings.IndexByte(line[i+1:], ' ')
 	if j <= 0 {
 		return "", "", "", false
 	}
 	j += i + 1
 	m, t, v := line[:i], line[i+1:j], line[j+1:]
-	if !isToken(m) || bytes.IndexByte(v, ' ') >= 0 {
+	if !isToken(m) || strings.IndexByte(v, ' ') >= 0 {
 		return "", "", "", false
 	}
-	for _, c := range t {
-		if c <= ' ' || c == 0x7f {
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c <= ' ' || c == 0x7f {
 			return "", "", "", false
 		}
 	}
-	return string(m), string(t), string(v), true
+	return m, t, v, true
 }
 
 // splitHeaderLine splits "Name: value"; it refuses obsolete line folding, whitespace before the
 // colon, an empty or non-token name and control characters in the value.
-func splitHeaderLine(line []byte) (k, v []byte, ok bool) {
-	i := bytes.IndexByte(line, ':')
+func splitHeaderLine(line string) (k, v string, ok bool) {
+	i := strings.IndexByte(line, ':')
 	if i <= 0 || !isToken(line[:i]) {
-		return nil, nil, false
+		return "", "", false
 	}
-	v = bytes.Trim(line[i+1:], " \t")
-	for _, c := range v {
-		if (c < ' ' && c != '\t') || c == 0x7f {
-			return nil, nil, false
+	v = strings.Trim(line[i+1:], " \t")
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return "", "", false
 		}
 	}
 	return line[:i], v, true
@@ -232,28 +329,16 @@ func splitHeaderLine(line []byte) (k, v []byte, ok bool) {
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // isToken reports whether p is a non-empty RFC 9110 token.
-func isToken(p []byte) bool {
+func isToken[T string | []byte](p T) bool {
 	if len(p) == 0 {
 		return false
 	}
-	for _, c := range p {
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
 			return false
 		}
 	}
 	return true
-}
-
-// hasToken reports whether any comma-separated element of values equals token, ignoring case.
-func hasToken(values []string, token string) bool {
-	for _, v := range values {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.Trim(t, " \t"), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // validKey reports whether k is the base64 encoding of exactly 16 bytes.
@@ -261,22 +346,26 @@ func validKey(k string) bool {
 	if len(k) != 24 {
 		return false
 	}
+	var src [24]byte
 	var b [18]byte
-	n, err := base64.StdEncoding.Strict().Decode(b[:], []byte(k))
+	copy(src[:], k)
+	n, err := base64.StdEncoding.Strict().Decode(b[:], src[:])
 	return err == nil && n == 16
 }
 
-func acceptKey(key string) string {
-	h := sha1.New()
-	h.Write([]byte(key))
-	h.Write([]byte(websocketGUID))
-	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+// acceptKey returns the Sec-WebSocket-Accept value for key, a valid Sec-WebSocket-Key.
+func acceptKey(key string) (accept [28]byte) {
+	var b [24 + len(websocketGUID)]byte
+	copy(b[copy(b[:], key):], websocketGUID)
+	sum := sha1.Sum(b[:])
+	base64.StdEncoding.Encode(accept[:], sum[:])
+	return accept
 }
 
 // appendUpgradeResponse builds the 101 response.
 func appendUpgradeResponse(b []byte, req *Request, res *handshakeResult) []byte {
 	b = append(b, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
-	b = append(b, res.accept...)
+	b = append(b, res.accept[:]...)
 	b = append(b, "\r\n"...)
 	if req.Subprotocol != "" {
 		b = append(b, "Sec-WebSocket-Protocol: "...)

@@ -3,6 +3,7 @@ package ws_test
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,7 +42,7 @@ func TestUpgradeByteByByte(t *testing.T) {
 	r := rec.events[0].req
 	if r.Path != "/room/a b" || r.Query().Get("user") != "ann" || r.Query().Get("id") != "7" ||
 		r.Origin != "http://example.com" || r.Subprotocol != "superchat" || r.Host != "127.0.0.1" ||
-		r.Header.Get("X-Token") != "abc" || len(r.Protocols) != 3 || r.Compressed {
+		r.Header().Get("X-Token") != "abc" || len(r.Protocols()) != 3 || r.Compressed {
 		t.Fatalf("request %+v", r)
 	}
 }
@@ -199,5 +200,130 @@ func TestRequestTargetMatchesNetURL(t *testing.T) {
 		if ok != (err == nil) || (ok && (path != u.Path || query != u.RawQuery)) {
 			t.Errorf("%q: got %q %q %v; net/url: %+v %v", target, path, query, ok, u, err)
 		}
+	}
+}
+
+// TestUpgradeFieldScanning: the header fields the handshake needs are found without building a
+// map, with the semantics of one: names match case-insensitively, repeated fields count (and
+// the first one wins where one is expected), token lists are comma-separated with optional
+// spaces and tabs, and values are trimmed.
+func TestUpgradeFieldScanning(t *testing.T) {
+	const (
+		get  = "GET /chat HTTP/1.1\r\n"
+		host = "Host: h\r\n"
+		upg  = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		key  = "Sec-WebSocket-Key: " + wstest.Key + "\r\n"
+		ver  = "Sec-WebSocket-Version: 13\r\n"
+	)
+	tests := []struct {
+		name   string
+		req    string
+		status int   // 101 or the rejection's
+		want   error // for a rejection
+	}{
+		{"lower-case names", get + "host: h\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-key: " + wstest.Key + "\r\nsec-websocket-version: 13\r\n", 101, nil},
+		{"upper-case names", get + "HOST: h\r\nUPGRADE: WEBSOCKET\r\nCONNECTION: UPGRADE\r\nSEC-WEBSOCKET-KEY: " + wstest.Key + "\r\nSEC-WEBSOCKET-VERSION: 13\r\n", 101, nil},
+		{"Upgrade in a second field", get + host + "Upgrade: h2c\r\nupgrade: websocket\r\nConnection: Upgrade\r\n" + key + ver, 101, nil},
+		{"Connection in a second field", get + host + "Upgrade: websocket\r\nConnection: keep-alive\r\nconnection: upgrade\r\n" + key + ver, 101, nil},
+		{"tokens without spaces", get + host + "Upgrade: x,websocket\r\nConnection: keep-alive,Upgrade\r\n" + key + ver, 101, nil},
+		{"tokens with tabs and empty elements", get + host + "Upgrade: ,\t websocket\t,\r\nConnection: , ,\tupgrade \r\n" + key + ver, 101, nil},
+		{"values trimmed", get + "Host:   h \t\r\n" + upg + "Sec-WebSocket-Key:\t" + wstest.Key + "  \r\nSec-WebSocket-Version:  13\t\r\n", 101, nil},
+		{"token is a prefix", get + host + "Upgrade: websockets\r\nConnection: Upgrade\r\n" + key + ver, 400, ws.ErrNotUpgrade},
+		{"tokens separated by a space", get + host + "Upgrade: websocket\r\nConnection: keep-alive upgrade\r\n" + key + ver, 400, ws.ErrNotUpgrade},
+		{"token in a quoted list", get + host + "Upgrade: websocket\r\nConnection: \"upgrade\"\r\n" + key + ver, 400, ws.ErrNotUpgrade},
+		{"Host twice, names differing in case", get + host + "HOST: h\r\n" + upg + key + ver, 400, ws.ErrBadHost},
+		{"empty Host and Host", get + "Host:\r\n" + host + upg + key + ver, 400, ws.ErrBadHost},
+		{"key twice, names differing in case", get + host + upg + key + "sec-websocket-key: " + wstest.Key + "\r\n" + ver, 400, ws.ErrBadKey},
+		{"version twice, both 13", get + host + upg + key + ver + "sec-websocket-version: 13\r\n", 426, ws.ErrBadVersion},
+		{"version with a suffix", get + host + upg + key + "Sec-WebSocket-Version: 13.0\r\n", 426, ws.ErrBadVersion},
+		{"similar names ignored", get + host + upg + key + ver + "Hosts: x\r\nX-Host: y\r\nSec-WebSocket-Key2: z\r\n", 101, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, rec, out := newConn(t)
+			err := f.feedBytewise([]byte(tt.req + "\r\n"))
+			resp, _ := splitResponse(t, out.Bytes())
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d (err %v)", resp.StatusCode, tt.status, err)
+			}
+			if tt.status == 101 {
+				if err != nil || len(rec.events) != 1 || rec.events[0].req.Host != "h" {
+					t.Fatalf("err %v, events %+v", err, rec.events)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRequestFields: Origin is the first Origin field, Protocols lists the offers of every
+// Sec-WebSocket-Protocol field in order, the first offer the server speaks is selected, and
+// Header returns every field, keyed by canonical name, as a fresh map on each call.
+func TestRequestFields(t *testing.T) {
+	var origin string
+	f, rec, out := newConn(t, ws.WithSubprotocols("chat", "b"),
+		ws.WithCheckOrigin(func(r *ws.Request) bool { origin = r.Origin; return true }))
+	req := wstest.Request("/p?q=1", "Origin: http://first", "origin: http://second",
+		"Sec-WebSocket-Protocol: a", "sec-websocket-protocol: \tb ,, chat", "x-multi: 1", "X-Multi:  2 ",
+		"x-www-form: v", "Cookie: a=1; b=2")
+	if err := f.feed([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := splitResponse(t, out.Bytes()); resp.Header.Get("Sec-WebSocket-Protocol") != "b" {
+		t.Fatalf("selected %q", resp.Header.Get("Sec-WebSocket-Protocol"))
+	}
+	r := rec.events[0].req
+	if origin != "http://first" || r.Origin != "http://first" || r.Subprotocol != "b" ||
+		r.URI != "/p?q=1" || r.Path != "/p" || r.RawQuery != "q=1" || r.Host != "127.0.0.1" {
+		t.Fatalf("request %+v (origin seen by the hook %q)", r, origin)
+	}
+	if got := r.Protocols(); !slices.Equal(got, []string{"a", "b", "chat"}) {
+		t.Fatalf("Protocols %q", got)
+	}
+	h := r.Header()
+	for k, want := range map[string][]string{
+		"Origin": {"http://first", "http://second"}, "X-Multi": {"1", "2"}, "X-Www-Form": {"v"},
+		"Cookie": {"a=1; b=2"}, "Sec-Websocket-Key": {wstest.Key}, "Host": {"127.0.0.1"},
+	} {
+		if !slices.Equal(h[k], want) {
+			t.Errorf("Header()[%q] = %q, want %q", k, h[k], want)
+		}
+	}
+	h.Set("X-Multi", "changed")
+	if got := r.Header().Values("X-Multi"); !slices.Equal(got, []string{"1", "2"}) {
+		t.Errorf("a second Header() sees the first one's change: %q", got)
+	}
+	if got := (&ws.Request{}).Protocols(); got != nil {
+		t.Errorf("Protocols of a request without offers: %q", got)
+	}
+}
+
+// TestUpgradeAllocations: a browser's upgrade costs the ServerConn, the Request and one copy
+// of the header block, whatever the number of header fields.
+func TestUpgradeAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop buffers")
+	}
+	tests := []struct {
+		name string
+		opts []ws.Option
+		req  string
+		max  float64
+	}{
+		{"browser", nil, browserUpgrade, 3},
+		{"browser, subprotocols and origin check", []ws.Option{ws.WithSubprotocols("chat"),
+			ws.WithCheckOrigin(func(r *ws.Request) bool { return r.Origin != "" })},
+			strings.Replace(browserUpgrade, "\r\n\r\n", "\r\nSec-WebSocket-Protocol: v1, chat\r\n\r\n", 1), 3},
+		{"minimal", nil, wstest.Request("/"), 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if n := upgradeAllocs(t, ws.NewServer(nopHandler{}, tt.opts...), tt.req); n > tt.max {
+				t.Errorf("%.1f allocations per upgrade, want at most %.0f", n, tt.max)
+			}
+		})
 	}
 }

@@ -14,11 +14,12 @@ type HTTPHandlerFunc func(c *ServerConn, r *Request) (status int, header http.He
 // WithHTTPHandler makes the server answer plain HTTP GET requests, those without "Upgrade:
 // websocket", with fn instead of rejecting them with 400, so the WebSocket port can also serve
 // the page that opens the WebSocket, or a health check. fn runs on the goroutine that calls Feed
-// and must not block. r holds URI, Path, RawQuery, Host, Origin and Header. The response is
-// written with one Write, with Content-Length, "Connection: close" and, when header has none and
-// the body is not empty, a Content-Type sniffed from the body; header fields whose name is not a
-// token or whose value holds a control character are dropped. Feed then returns ErrHTTPServed
-// and the glue closes the connection: one request per connection, OnOpen is not called.
+// and must not block. r holds URI, Path, RawQuery, Host and Origin, and r.Header() returns the
+// header fields. The response is written with one Write, with Content-Length, "Connection:
+// close" and, when header has none and the body is not empty, a Content-Type sniffed from the
+// body; header fields whose name is not a token or whose value holds a control character are
+// dropped. Feed then returns ErrHTTPServed and the glue closes the connection: one request per
+// connection, OnOpen is not called.
 func WithHTTPHandler(fn HTTPHandlerFunc) Option {
 	return func(s *Server) { s.httpHandler = fn }
 }
@@ -26,11 +27,13 @@ func WithHTTPHandler(fn HTTPHandlerFunc) Option {
 // serveHTTP answers a plain HTTP request with the WithHTTPHandler hook.
 func (c *ServerConn) serveHTTP(req *Request) error {
 	status, header, body := c.srv.httpHandler(c, req)
-	resp := appendHTTPResponse(make([]byte, 0, 256+len(body)), status, header, body)
+	buf := getBuffer(256 + len(body))
+	*buf = appendHTTPResponse(*buf, status, header, body)
 	c.mu.Lock()
-	_, err := c.w.Write(resp)
+	_, err := c.w.Write(*buf)
 	c.wstate = writeCloseSent
 	c.mu.Unlock()
+	putBuffer(buf)
 	if err != nil {
 		return err
 	}
@@ -62,7 +65,7 @@ func appendHTTPResponse(b []byte, status int, header http.Header, body []byte) [
 	for _, k := range keys {
 		name := http.CanonicalHeaderKey(k)
 		switch {
-		case !isToken([]byte(k)), name == "Content-Length", name == "Connection", name == "Transfer-Encoding":
+		case !isToken(k), name == "Content-Length", name == "Connection", name == "Transfer-Encoding":
 			continue
 		case name == "Content-Type":
 			typed = true

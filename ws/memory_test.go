@@ -174,3 +174,42 @@ func TestInitConnEmbedded(t *testing.T) {
 		t.Fatalf("echo %+v", fs)
 	}
 }
+
+// browserUpgrade is an upgrade request as a browser sends it (Chrome's header fields).
+const browserUpgrade = "GET /chat?room=1 HTTP/1.1\r\n" +
+	"Host: example.com:8080\r\n" +
+	"Connection: Upgrade\r\n" +
+	"Pragma: no-cache\r\n" +
+	"Cache-Control: no-cache\r\n" +
+	"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\r\n" +
+	"Upgrade: websocket\r\n" +
+	"Origin: http://example.com:8080\r\n" +
+	"Sec-WebSocket-Version: 13\r\n" +
+	"Accept-Encoding: gzip, deflate, br\r\n" +
+	"Accept-Language: en-US,en;q=0.9\r\n" +
+	"Sec-WebSocket-Key: " + wstest.Key + "\r\n" +
+	"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+
+// upgradeAllocs returns the allocations of one upgrade of a new ServerConn (NewConn included)
+// with req.
+func upgradeAllocs(t testing.TB, srv *ws.Server, req string) float64 {
+	buf := []byte(req)
+	return testing.AllocsPerRun(200, func() {
+		c := srv.NewConn(io.Discard)
+		if n, err := c.Feed(buf); err != nil || n != len(buf) {
+			t.Fatalf("Feed: %d, %v", n, err)
+		}
+	})
+}
+
+func BenchmarkUpgrade(b *testing.B) {
+	srv := ws.NewServer(nopHandler{})
+	buf := []byte(browserUpgrade)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c := srv.NewConn(io.Discard)
+		if _, err := c.Feed(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/url"
+	"strings"
 
 	"github.com/netman-go/netman/netman/iface"
 	"github.com/netman-go/netman/netman/util"
@@ -187,7 +188,7 @@ type wsEvents struct{ s *Server }
 
 func (e wsEvents) OnOpen(codec *ws.ServerConn, r *ws.Request) {
 	w := codec.Context().(*wsConn)
-	w.rawQuery = r.RawQuery
+	w.rawQuery = strings.Clone(r.RawQuery) // r.RawQuery keeps the whole request header alive
 	w.opened = true
 	e.s.opened(w.c)
 }

@@ -19,7 +19,7 @@ func (s *Server) serveHTTP(codec *ws.ServerConn, r *ws.Request) (status int, hea
 	}
 	req := &http.Request{
 		Method: http.MethodGet, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: r.Header, Body: http.NoBody, Host: r.Host, RequestURI: r.URI, RemoteAddr: c.RemoteAddr().String(),
+		Header: r.Header(), Body: http.NoBody, Host: r.Host, RequestURI: r.URI, RemoteAddr: c.RemoteAddr().String(),
 	}
 	rw := &responseBuffer{header: http.Header{}}
 	defer func() {
