@@ -109,7 +109,9 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 		return i + end, c.rejectHandshake(herr)
 	}
 	if res.plain {
-		return i + end, c.serveHTTP(req)
+		err := c.serveHTTP(req)
+		req.header = nil // it aliases data: Request.Header works only during the hooks
+		return i + end, err
 	}
 	buf := getBuffer(256)
 	*buf = appendUpgradeResponse(*buf, req, &res)
@@ -127,6 +129,7 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 	}
 	c.rstate = readOpen
 	c.srv.handler.OnOpen(c, req)
+	req.header = nil
 	return i + end, nil
 }
 

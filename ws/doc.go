@@ -66,10 +66,11 @@
 // the application's hook instead of 400, so the same port can serve a page or a health check; Feed
 // then returns ErrHTTPServed. gobwas/ws's Upgrader is not used for this because its error responses
 // lack "Connection: close", it checks only the key's length, and it may split a response over
-// several writes. The header fields are checked by scanning the raw header block, names matched
-// case-insensitively, without building a map: a valid upgrade allocates its Request and one copy
-// of the block, nothing else (TestUpgradeAllocations), and Request.Header builds the
-// http.Header only when called. The response is built in a pooled buffer.
+// several writes. The header fields are checked by scanning the bytes Feed was given, names
+// matched case-insensitively, without building a map or copying the header: a valid upgrade
+// allocates its Request and one string holding the request-target, Host and Origin, nothing else
+// (TestUpgradeAllocations). Request.Header builds an http.Header only when called, during the
+// hooks. The response is built in a pooled buffer.
 //
 // # Frames
 //

@@ -163,12 +163,13 @@ func hasToken(v, token string) bool {
 }
 
 // parseRequest parses and checks a complete upgrade request header (p holds everything up to
-// and including the blank line). The Request keeps one copy of p, its raw header block: every
-// string in it is a substring of that copy (the path too unless it has %-escapes), and Header
-// and Protocols parse it when they are called. Nothing else is allocated for a valid upgrade.
+// and including the blank line). It reads p through a string view, without copying it, so
+// nothing derived from the view may outlive the handshake: the Request's fields are copied into
+// one string (the path is a new string when it has %-escapes), and Request.header aliases p only
+// until the hooks have run. A valid upgrade allocates the Request and that string, nothing else.
 func (s *Server) parseRequest(p []byte) (*Request, handshakeResult, *HandshakeError) {
 	var res handshakeResult
-	raw := string(p)
+	raw := view(p)
 	line, fields := nextLine(raw)
 	method, target, version, ok := splitRequestLine(line)
 	if !ok {
@@ -188,22 +189,20 @@ func (s *Server) parseRequest(p []byte) (*Request, handshakeResult, *HandshakeEr
 	if method != "GET" {
 		return nil, res, reject(http.StatusMethodNotAllowed, ErrBadMethod)
 	}
-	path, rawQuery, ok := splitTarget(target)
-	if !ok {
+	if _, _, ok := splitTarget(target); !ok {
 		return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
 	}
 	f, ok := scanFields(fields)
 	if !ok {
 		return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
 	}
-	req := &Request{URI: target, Path: path, RawQuery: rawQuery, raw: raw}
 	if s.httpHandler != nil && !f.upgrade {
+		host := ""
 		if f.hosts == 1 {
-			req.Host = f.host
+			host = f.host
 		}
-		req.Origin = f.origin
 		res.plain = true
-		return req, res, nil
+		return newRequest(p, target, host, f.origin), res, nil
 	}
 
 	if !f.upgrade || !f.connection {
@@ -212,14 +211,13 @@ func (s *Server) parseRequest(p []byte) (*Request, handshakeResult, *HandshakeEr
 	if f.hosts != 1 {
 		return nil, res, reject(http.StatusBadRequest, ErrBadHost)
 	}
-	req.Host = f.host
 	if f.versions != 1 || f.version != "13" {
 		return nil, res, reject(http.StatusUpgradeRequired, ErrBadVersion)
 	}
 	if f.keys != 1 || !validKey(f.key) {
 		return nil, res, reject(http.StatusBadRequest, ErrBadKey)
 	}
-	req.Origin = f.origin
+	req := newRequest(p, target, f.host, f.origin)
 	if f.protocols && len(s.protocols) > 0 {
 		req.Subprotocol = s.selectProtocol(fields)
 	}
@@ -231,6 +229,20 @@ func (s *Server) parseRequest(p []byte) (*Request, handshakeResult, *HandshakeEr
 	}
 	res.accept = acceptKey(f.key)
 	return req, res, nil
+}
+
+// newRequest returns the Request of the header block p with copies of target, host and origin
+// (views of p, target a valid request-target), made with one allocation.
+func newRequest(p []byte, target, host, origin string) *Request {
+	var b strings.Builder
+	b.Grow(len(target) + len(host) + len(origin))
+	b.WriteString(target)
+	b.WriteString(host)
+	b.WriteString(origin)
+	s := b.String()
+	r := &Request{URI: s[:len(target)], Host: s[len(target) : len(target)+len(host)], Origin: s[len(target)+len(host):], header: p}
+	r.Path, r.RawQuery, _ = splitTarget(r.URI)
+	return r
 }
 
 // splitTarget returns the decoded path and the raw query of a request-target, as
@@ -264,7 +276,7 @@ func (s *Server) selectProtocol(fields string) string {
 		eachToken(v, func(p string) bool {
 			for _, q := range s.protocols {
 				if p == q {
-					selected = p
+					selected = q // not p, a view of the request
 					return false
 				}
 			}

@@ -2,6 +2,8 @@ package ws_test
 
 import (
 	"errors"
+	"io"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -39,10 +41,11 @@ func TestUpgradeByteByByte(t *testing.T) {
 	if len(rec.events) != 1 || rec.events[0].kind != "open" {
 		t.Fatalf("events %+v", rec.events)
 	}
-	r := rec.events[0].req
+	e := rec.events[0]
+	r := e.req
 	if r.Path != "/room/a b" || r.Query().Get("user") != "ann" || r.Query().Get("id") != "7" ||
 		r.Origin != "http://example.com" || r.Subprotocol != "superchat" || r.Host != "127.0.0.1" ||
-		r.Header().Get("X-Token") != "abc" || len(r.Protocols()) != 3 || r.Compressed {
+		e.header.Get("X-Token") != "abc" || len(e.protos) != 3 || r.Compressed {
 		t.Fatalf("request %+v", r)
 	}
 }
@@ -261,7 +264,7 @@ func TestUpgradeFieldScanning(t *testing.T) {
 
 // TestRequestFields: Origin is the first Origin field, Protocols lists the offers of every
 // Sec-WebSocket-Protocol field in order, the first offer the server speaks is selected, and
-// Header returns every field, keyed by canonical name, as a fresh map on each call.
+// Header returns every field, keyed by canonical name.
 func TestRequestFields(t *testing.T) {
 	var origin string
 	f, rec, out := newConn(t, ws.WithSubprotocols("chat", "b"),
@@ -275,15 +278,16 @@ func TestRequestFields(t *testing.T) {
 	if resp, _ := splitResponse(t, out.Bytes()); resp.Header.Get("Sec-WebSocket-Protocol") != "b" {
 		t.Fatalf("selected %q", resp.Header.Get("Sec-WebSocket-Protocol"))
 	}
-	r := rec.events[0].req
+	e := rec.events[0]
+	r := e.req
 	if origin != "http://first" || r.Origin != "http://first" || r.Subprotocol != "b" ||
 		r.URI != "/p?q=1" || r.Path != "/p" || r.RawQuery != "q=1" || r.Host != "127.0.0.1" {
 		t.Fatalf("request %+v (origin seen by the hook %q)", r, origin)
 	}
-	if got := r.Protocols(); !slices.Equal(got, []string{"a", "b", "chat"}) {
-		t.Fatalf("Protocols %q", got)
+	if !slices.Equal(e.protos, []string{"a", "b", "chat"}) {
+		t.Fatalf("Protocols %q", e.protos)
 	}
-	h := r.Header()
+	h := e.header
 	for k, want := range map[string][]string{
 		"Origin": {"http://first", "http://second"}, "X-Multi": {"1", "2"}, "X-Www-Form": {"v"},
 		"Cookie": {"a=1; b=2"}, "Sec-Websocket-Key": {wstest.Key}, "Host": {"127.0.0.1"},
@@ -291,10 +295,6 @@ func TestRequestFields(t *testing.T) {
 		if !slices.Equal(h[k], want) {
 			t.Errorf("Header()[%q] = %q, want %q", k, h[k], want)
 		}
-	}
-	h.Set("X-Multi", "changed")
-	if got := r.Header().Values("X-Multi"); !slices.Equal(got, []string{"1", "2"}) {
-		t.Errorf("a second Header() sees the first one's change: %q", got)
 	}
 	if got := (&ws.Request{}).Protocols(); got != nil {
 		t.Errorf("Protocols of a request without offers: %q", got)
@@ -327,3 +327,52 @@ func TestUpgradeAllocations(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestOutlivesBuffer: the codec parses the glue's buffer without copying it, so a
+// Request kept after OnOpen, and what Header and Protocols returned during it, must not change
+// when the buffer is reused; Header and Protocols return nil once the hook has returned, and each
+// call during it returns a fresh copy.
+func TestRequestOutlivesBuffer(t *testing.T) {
+	var during, again http.Header
+	h := &keepRequest{fn: func(r *ws.Request) {
+		during, again = r.Header(), r.Header()
+		during.Set("X-Multi", "changed")
+	}}
+	srv := ws.NewServer(h, ws.WithSubprotocols("chat"))
+	c := srv.NewConn(io.Discard)
+	buf := []byte(wstest.Request("/a%20b?q=1", "Origin: http://o", "Sec-WebSocket-Protocol: x, chat", "X-Multi: 1", "x-multi: 2"))
+	if n, err := c.Feed(buf); err != nil || n != len(buf) {
+		t.Fatalf("Feed: %d, %v", n, err)
+	}
+	for i := range buf {
+		buf[i] = '#'
+	}
+	r := h.req
+	want := ws.Request{URI: "/a%20b?q=1", Path: "/a b", RawQuery: "q=1", Host: "127.0.0.1", Origin: "http://o", Subprotocol: "chat"}
+	if r.URI != want.URI || r.Path != want.Path || r.RawQuery != want.RawQuery || r.Host != want.Host ||
+		r.Origin != want.Origin || r.Subprotocol != want.Subprotocol {
+		t.Fatalf("request after the buffer was reused: %+v", r)
+	}
+	if !slices.Equal(again.Values("X-Multi"), []string{"1", "2"}) || again.Get("Origin") != "http://o" ||
+		again.Get("Sec-WebSocket-Protocol") != "x, chat" {
+		t.Fatalf("header after the buffer was reused: %q", again)
+	}
+	for k := range again {
+		if strings.Contains(k, "#") {
+			t.Fatalf("header key %q changed with the buffer", k)
+		}
+	}
+	if r.Header() != nil || r.Protocols() != nil {
+		t.Fatalf("Header and Protocols after OnOpen: %v, %q", r.Header(), r.Protocols())
+	}
+}
+
+// keepRequest is a ws.Handler that keeps the Request and calls fn with it in OnOpen.
+type keepRequest struct {
+	req *ws.Request
+	fn  func(r *ws.Request)
+}
+
+func (h *keepRequest) OnOpen(_ *ws.ServerConn, r *ws.Request)      { h.req = r; h.fn(r) }
+func (*keepRequest) OnMessage(*ws.ServerConn, ws.OpCode, []byte)   {}
+func (*keepRequest) OnClose(*ws.ServerConn, ws.StatusCode, string) {}

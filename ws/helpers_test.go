@@ -19,6 +19,8 @@ type event struct {
 	data   string
 	code   ws.StatusCode
 	req    *ws.Request
+	header http.Header // req.Header() during OnOpen
+	protos []string    // req.Protocols() during OnOpen
 	reason string
 }
 
@@ -35,7 +37,9 @@ func (r *recorder) add(e event) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) OnOpen(c *ws.ServerConn, req *ws.Request) { r.add(event{kind: "open", req: req}) }
+func (r *recorder) OnOpen(c *ws.ServerConn, req *ws.Request) {
+	r.add(event{kind: "open", req: req, header: req.Header(), protos: req.Protocols()})
+}
 func (r *recorder) OnMessage(c *ws.ServerConn, op ws.OpCode, p []byte) {
 	r.add(event{kind: "msg", op: op, data: string(p)})
 	if r.echo {

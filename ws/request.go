@@ -4,16 +4,18 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"strings"
+	"unsafe"
 )
 
 // Request is a parsed, valid upgrade request. The codec does not keep it after OnOpen returns,
 // so the application may retain it (for example to read query parameters later).
 //
-// A Request is two allocations: the struct and one copy of the raw request header block, of
-// which every string field is a substring (Path is a new string when the path has %-escapes).
-// Header and Protocols parse that block when called. Retaining a Request, or one of its
-// strings, keeps the whole block alive: an application that keeps only a field for the
-// connection's lifetime should clone it (strings.Clone).
+// Its fields are copies made with one allocation (two when the path has %-escapes); the raw
+// header block is not copied. Header and Protocols read that block, so they work only while the
+// hook that received the Request runs (the WithCheckOrigin function, Handler.OnOpen or the
+// WithHTTPHandler function), on its goroutine, and return nil afterwards: call them there and
+// keep what they return, which is a copy.
 type Request struct {
 	// URI is the request-target exactly as sent, e.g. "/chat?room=1".
 	URI string
@@ -30,7 +32,9 @@ type Request struct {
 	// Compressed reports whether permessage-deflate was negotiated.
 	Compressed bool
 
-	raw string // the request line and header fields as received, ending with the blank line
+	// header is the request line and header fields as received, ending with the blank line: a
+	// view of the caller's buffer while the hooks run, nil afterwards.
+	header []byte
 }
 
 // Query parses RawQuery; malformed pairs are dropped.
@@ -42,9 +46,13 @@ func (r *Request) Query() url.Values {
 // Header parses the request's header fields into a new http.Header keyed by canonical name
 // (textproto.CanonicalMIMEHeaderKey), values in the order received, as net/http does. The
 // codec checks the fields it needs without building this map, so an upgrade only pays for it
-// when Header is called; each call parses again and returns a map the caller may modify.
+// when Header is called; each call parses again and returns a map of copies that the caller
+// may modify and keep. It returns nil once the hook that received r has returned (see Request).
 func (r *Request) Header() http.Header {
-	_, fields := nextLine(r.raw)
+	if r.header == nil {
+		return nil
+	}
+	_, fields := nextLine(view(r.header))
 	h := make(http.Header)
 	for len(fields) > 0 {
 		var line string
@@ -54,23 +62,35 @@ func (r *Request) Header() http.Header {
 		}
 		if k, v, ok := splitHeaderLine(line); ok { // always ok: the block was checked
 			key := textproto.CanonicalMIMEHeaderKey(k)
-			h[key] = append(h[key], v)
+			if key == k {
+				key = strings.Clone(k) // not a view
+			}
+			h[key] = append(h[key], strings.Clone(v))
 		}
 	}
 	return h
 }
 
 // Protocols returns the subprotocols offered in Sec-WebSocket-Protocol, in the client's order
-// (nil when none were offered). It parses the header block on each call.
+// (nil when none were offered), as copies. Like Header, it parses the header block on each call
+// and returns nil once the hook that received r has returned.
 func (r *Request) Protocols() []string {
-	_, fields := nextLine(r.raw)
+	if r.header == nil {
+		return nil
+	}
+	_, fields := nextLine(view(r.header))
 	var protocols []string
 	eachValue(fields, fieldProtocol, func(v string) bool {
 		eachToken(v, func(t string) bool {
-			protocols = append(protocols, t)
+			protocols = append(protocols, strings.Clone(t))
 			return true
 		})
 		return true
 	})
 	return protocols
 }
+
+// view returns p as a string without copying it. The string must not be used, nor anything
+// sliced from it kept, once p may change: the handshake parses the caller's buffer this way
+// and copies what outlives it.
+func view(p []byte) string { return unsafe.String(unsafe.SliceData(p), len(p)) }
