@@ -98,8 +98,11 @@ func (p wsProtocol) data(c *connection, data []byte) (int, error) {
 		return len(data), nil // the peer may keep sending until it gets our close frame
 	}
 	n, err := w.codec.Feed(data)
-	var ce *ws.CloseError
-	if err == nil || !errors.As(err, &ce) || !ce.Held {
+	if err == nil {
+		return n, nil
+	}
+	var ce *ws.CloseError // escapes to errors.As: allocated only here, not on every Feed
+	if !errors.As(err, &ce) || !ce.Held {
 		return n, err
 	}
 	// The close frame waits for the handlers of earlier messages.
@@ -188,7 +191,7 @@ type wsEvents struct{ s *Server }
 
 func (e wsEvents) OnOpen(codec *ws.ServerConn, r *ws.Request) {
 	w := codec.Context().(*wsConn)
-	w.rawQuery = strings.Clone(r.RawQuery) // r.RawQuery keeps the whole request header alive
+	w.rawQuery = strings.Clone(r.RawQuery) // not a substring pinning the Request's other fields
 	w.opened = true
 	e.s.opened(w.c)
 }
