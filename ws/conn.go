@@ -33,32 +33,37 @@ const (
 // the Server's Handler. Feed must be called from one goroutine at a time; the Write*, Ping and
 // Close methods are safe from any goroutine. An idle connection (no partial message) holds no
 // buffer: its size is that of the struct.
+//
+// Every idle connection pays for each field, so the struct is packed into 80 bytes (on 64-bit
+// platforms): no context field (see Writer), 32-bit frame counters (WithMaxMessageSize is at
+// most 4 GiB - 1), the mask rotated as payload is consumed instead of an offset kept beside it.
 type ServerConn struct {
 	srv       *Server
 	w         io.Writer
-	ctx       any
 	msg       []byte // message being reassembled; nil when idle
-	remaining int64  // payload bytes of the current data frame not yet received
-	scan      int32  // handshake: where to resume looking for the blank line; then: UTF-8-valid prefix of msg
 	mu        sync.Mutex
+	remaining uint32 // payload bytes of the current data frame not yet received
+	scan      uint32 // handshake: where to resume looking for the blank line; then: UTF-8-valid prefix of msg
 	holds     int32  // guarded by mu: HoldClose calls not yet matched by ReleaseClose
 	heldCode  uint16 // guarded by mu: code of the held close frame (0: a close frame without payload)
 	wstate    uint8  // guarded by mu
-	deflate   bool   // permessage-deflate negotiated; written under mu before wstate becomes writeOpen
-	winBits   uint8  // server_max_window_bits agreed (0: 15)
+	deflate   uint8  // permessage-deflate (see deflateAll); written under mu before wstate becomes writeOpen
 	rstate    uint8
 	flags     uint8
-	op        OpCode // opcode of the message being reassembled
-	maskPos   uint8  // offset of the next payload byte in the frame, modulo 4
-	mask      [4]byte
+	op        OpCode  // opcode of the message being reassembled
+	mask      [4]byte // masking key of the current data frame, rotated to its next payload byte
 }
 
-// Context returns the value set with SetContext.
-func (c *ServerConn) Context() any { return c.ctx }
+// ServerConn.deflate is 0 when permessage-deflate was not negotiated, deflateAll when it was
+// without server_max_window_bits, else that parameter N: only messages of at most 2^N bytes are
+// compressed.
+const deflateAll = 0xff
 
-// SetContext attaches an application value to the connection. Not synchronised: call it from
-// the Feed goroutine (e.g. in OnOpen) or guard it yourself.
-func (c *ServerConn) SetContext(v any) { c.ctx = v }
+// Writer returns the io.Writer given to NewConn or InitConn. A glue can give its own
+// per-connection struct (wrapping the transport) as the writer and find it again from the
+// *ServerConn its Handler receives with a type assertion: the codec keeps no context field, which
+// every connection would pay for.
+func (c *ServerConn) Writer() io.Writer { return c.w }
 
 // Feed decodes data, the bytes received so far that were not yet consumed, and returns how many
 // it consumed. Bytes not consumed (an incomplete upgrade request, frame header or control
@@ -96,7 +101,7 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 	end, resume := findHeaderEnd(p, int(c.scan))
 	limit := c.srv.maxHeader
 	if end < 0 && len(p) <= limit {
-		c.scan = int32(resume)
+		c.scan = uint32(resume)
 		return i, nil
 	}
 	c.scan = 0
@@ -116,8 +121,13 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 	buf := getBuffer(256)
 	*buf = appendUpgradeResponse(*buf, req, &res)
 	c.mu.Lock()
-	c.deflate = req.Compressed
-	c.winBits = res.windowBits
+	switch {
+	case !req.Compressed:
+	case res.windowBits == 0:
+		c.deflate = deflateAll
+	default:
+		c.deflate = res.windowBits
+	}
 	_, err := c.w.Write(*buf)
 	if err == nil {
 		c.wstate = writeOpen

@@ -56,11 +56,11 @@ func TestIdleConnectionMemory(t *testing.T) {
 		perConn = idleHeapPerConn(t, 10000)
 	}
 	t.Logf("unsafe.Sizeof(ws.ServerConn{}) = %d bytes; heap per idle upgraded connection (10,000 codecs) = %.0f bytes", size, perConn)
-	if size > 128 {
-		t.Errorf("ServerConn is %d bytes, want <= 128", size)
+	if size > 80 {
+		t.Errorf("ServerConn is %d bytes, want <= 80", size)
 	}
-	// An idle codec holds no buffer: only the struct (128-byte size class) remains.
-	if perConn > 256 {
+	// An idle codec holds no buffer: only the struct (80-byte size class) remains.
+	if perConn > 160 {
 		t.Errorf("idle connection keeps %.0f heap bytes, want <= 256", perConn)
 	}
 }

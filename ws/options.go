@@ -25,12 +25,17 @@ type DeflateOptions struct {
 	Threshold int
 }
 
+// MaxMessageSizeLimit is the largest value WithMaxMessageSize accepts: 4 GiB - 1 (the codec
+// counts a frame's payload in 32 bits to keep idle connections small).
+const MaxMessageSizeLimit = 1<<32 - 1
+
 // WithMaxMessageSize sets the largest message accepted, in bytes; a bigger one fails the
 // connection with close code 1009. It bounds the reassembled message and the decompressed size.
+// Values over MaxMessageSizeLimit are lowered to it.
 func WithMaxMessageSize(n int64) Option {
 	return func(s *Server) {
 		if n > 0 {
-			s.maxMessage = n
+			s.maxMessage = min(n, MaxMessageSizeLimit)
 		}
 	}
 }

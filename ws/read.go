@@ -43,7 +43,7 @@ func (c *ServerConn) readFrame(p []byte) (int, error) {
 	// Everything checkable from the first two bytes is checked before waiting for the rest.
 	compressed := false
 	if rsv != 0 {
-		if rsv != 4 || !c.deflate || op.IsControl() || op == gws.OpContinuation {
+		if rsv != 4 || c.deflate == 0 || op.IsControl() || op == gws.OpContinuation {
 			return 0, c.fail(StatusProtocolError, ErrProtocol)
 		}
 		compressed = true
@@ -130,8 +130,7 @@ func (c *ServerConn) readFrame(p []byte) (int, error) {
 		c.flags &^= flagFin
 	}
 	c.mask = mask
-	c.maskPos = 0
-	c.remaining = length
+	c.remaining = uint32(length) // length <= maxMessage < 1<<32
 	if length == 0 {
 		return hl, c.endFrame()
 	}
@@ -141,21 +140,24 @@ func (c *ServerConn) readFrame(p []byte) (int, error) {
 // readPayload consumes payload bytes of the current data frame.
 func (c *ServerConn) readPayload(p []byte) (int, error) {
 	n := len(p)
-	if int64(n) > c.remaining {
+	if int64(n) > int64(c.remaining) {
 		n = int(c.remaining)
 	}
 	start := len(c.msg)
 	c.msg = grow(c.msg, n, int(c.srv.maxMessage))
 	c.msg = append(c.msg, p[:n]...)
-	gws.Cipher(c.msg[start:], c.mask, int(c.maskPos))
-	c.maskPos = uint8((int(c.maskPos) + n) & 3)
-	c.remaining -= int64(n)
+	gws.Cipher(c.msg[start:], c.mask, 0)
+	if k := n & 3; k != 0 { // the next payload byte is unmasked with mask[k]
+		m := c.mask
+		c.mask = [4]byte{m[k], m[(k+1)&3], m[(k+2)&3], m[(k+3)&3]}
+	}
+	c.remaining -= uint32(n)
 	if c.op == gws.OpText && c.flags&flagCompressed == 0 {
 		valid, ok := validUTF8Prefix(c.msg, int(c.scan))
 		if !ok {
 			return n, c.fail(StatusInvalidPayloadData, ErrInvalidUTF8)
 		}
-		c.scan = int32(valid)
+		c.scan = uint32(valid)
 	}
 	if c.remaining == 0 {
 		return n, c.endFrame()

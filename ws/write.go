@@ -72,14 +72,14 @@ func (c *ServerConn) WriteMessage(op OpCode, payload []byte) error {
 		return ErrInvalidOpCode
 	}
 	c.mu.Lock()
-	st, deflate, bits := c.wstate, c.deflate, c.winBits
+	st, bits := c.wstate, c.deflate
 	c.mu.Unlock()
 	if !writable(st) {
 		return stateError(st)
 	}
 	var buf *[]byte
 	start := 0
-	if deflate && len(payload) >= c.srv.deflateOpts.Threshold && (bits == 0 || len(payload) <= 1<<bits) {
+	if bits != 0 && len(payload) >= c.srv.deflateOpts.Threshold && (bits == deflateAll || len(payload) <= 1<<bits) {
 		buf = c.srv.compress(payload)
 	}
 	if buf != nil {

@@ -66,11 +66,13 @@ func (s *Server) wsProtocol() protocol {
 }
 
 // wsConn is the WebSocket side of a connection (its wsWriter). The codec is
-// embedded, so an idle connection's WebSocket state is one allocation.
+// embedded, so an idle connection's WebSocket state is one allocation of 112
+// bytes; wsConn is the codec's io.Writer, which is how the codec's events
+// find it (ws.ServerConn.Writer).
 type wsConn struct {
 	codec    ws.ServerConn
 	c        *connection
-	rawQuery string // of the upgrade request; set before the connection is registered
+	rawQuery *string // of the upgrade request, nil if none; set before the connection is registered
 
 	// Owned by the event loop.
 	opened bool // the upgrade succeeded and Open was queued
@@ -87,10 +89,15 @@ type wsConn struct {
 // only once the upgrade succeeded.
 func (p wsProtocol) open(c *connection) {
 	w := &wsConn{c: c}
-	p.codec.InitConn(&w.codec, c.t)
-	w.codec.SetContext(w)
+	p.codec.InitConn(&w.codec, w)
 	c.ws = w
 }
+
+// Write sends what the codec writes (one frame or HTTP response per call).
+func (w *wsConn) Write(b []byte) (int, error) { return w.c.t.Write(b) }
+
+// wsConnOf returns the wsConn whose codec is codec.
+func wsConnOf(codec *ws.ServerConn) *wsConn { return codec.Writer().(*wsConn) }
 
 func (p wsProtocol) data(c *connection, data []byte) (int, error) {
 	w := c.ws
@@ -174,7 +181,10 @@ func (w *wsConn) close(code int, reason string) error {
 }
 
 func (w *wsConn) query() url.Values {
-	v, _ := url.ParseQuery(w.rawQuery)
+	if w.rawQuery == nil {
+		return url.Values{}
+	}
+	v, _ := url.ParseQuery(*w.rawQuery)
 	return v
 }
 
@@ -190,8 +200,11 @@ func wsError(err error) error {
 type wsEvents struct{ s *Server }
 
 func (e wsEvents) OnOpen(codec *ws.ServerConn, r *ws.Request) {
-	w := codec.Context().(*wsConn)
-	w.rawQuery = strings.Clone(r.RawQuery) // not a substring pinning the Request's other fields
+	w := wsConnOf(codec)
+	if r.RawQuery != "" {
+		q := strings.Clone(r.RawQuery) // not a substring pinning the Request's other fields
+		w.rawQuery = &q
+	}
 	w.opened = true
 	e.s.opened(w.c)
 }
@@ -200,7 +213,7 @@ func (e wsEvents) OnOpen(codec *ws.ServerConn, r *ws.Request) {
 // queues the message; the codec holds its own close frame until the
 // message's handler has returned (see wsMessage).
 func (e wsEvents) OnMessage(codec *ws.ServerConn, op ws.OpCode, payload []byte) {
-	w := codec.Context().(*wsConn)
+	w := wsConnOf(codec)
 	data := append(make([]byte, 0, len(payload)), payload...)
 	m := util.NewMessage(0, data)
 	if op == ws.OpText {
