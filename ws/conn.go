@@ -8,6 +8,7 @@ import (
 // Read-side states, touched only by Feed.
 const (
 	readHandshake uint8 = iota
+	readHooks           // the request is complete and the hooks that receive it run; msg holds its header
 	readOpen
 	readDone
 )
@@ -109,17 +110,23 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 	if end < 0 || end > limit {
 		return len(data), c.rejectHandshake(reject(431, ErrHeaderTooLarge))
 	}
-	req, res, herr := c.srv.parseRequest(p[:end])
+	// While the hooks run, msg holds the header for Request.Header; it aliases data.
+	c.rstate, c.msg = readHooks, p[:end]
+	defer func() {
+		c.msg = nil
+		if c.rstate == readHooks {
+			c.rstate = readDone
+		}
+	}()
+	req, res, herr := c.parseRequest(p[:end])
 	if herr != nil {
 		return i + end, c.rejectHandshake(herr)
 	}
 	if res.plain {
-		err := c.serveHTTP(req)
-		req.header = nil // it aliases data: Request.Header works only during the hooks
-		return i + end, err
+		return i + end, c.serveHTTP(req)
 	}
 	buf := getBuffer(256)
-	*buf = appendUpgradeResponse(*buf, req, &res)
+	*buf = appendUpgradeResponse(*buf, &req, &res)
 	c.mu.Lock()
 	switch {
 	case !req.Compressed:
@@ -137,9 +144,8 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 	if err != nil {
 		return i + end, err
 	}
-	c.rstate = readOpen
 	c.srv.handler.OnOpen(c, req)
-	req.header = nil
+	c.msg, c.rstate = nil, readOpen
 	return i + end, nil
 }
 

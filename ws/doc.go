@@ -67,9 +67,9 @@
 // then returns ErrHTTPServed. gobwas/ws's Upgrader is not used for this because its error responses
 // lack "Connection: close", it checks only the key's length, and it may split a response over
 // several writes. The header fields are checked by scanning the bytes Feed was given, names
-// matched case-insensitively, without building a map or copying the header: a valid upgrade
-// allocates its Request and one string holding the request-target, Host and Origin, nothing else
-// (TestUpgradeAllocations). Request.Header builds an http.Header only when called, during the
+// matched case-insensitively, without building a map or copying the header: the Request is
+// passed by value and a valid upgrade allocates one string holding its request-target, Host
+// and Origin, nothing else (TestUpgradeAllocations). Request.Header builds an http.Header only when called, during the
 // hooks. The response is built in a pooled buffer.
 //
 // # Frames

@@ -12,7 +12,7 @@ import (
 // echo is a Handler that sends every message back.
 type echo struct{}
 
-func (echo) OnOpen(c *ws.ServerConn, r *ws.Request) {
+func (echo) OnOpen(c *ws.ServerConn, r ws.Request) {
 	fmt.Println("open", r.Path, "room", r.Query().Get("room"))
 }
 func (echo) OnMessage(c *ws.ServerConn, op ws.OpCode, p []byte) { _ = c.WriteMessage(op, p) }

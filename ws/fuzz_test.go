@@ -71,7 +71,7 @@ func FuzzUpgrade(f *testing.F) {
 		// Half the inputs (by length) also have a plain-HTTP hook that answers with the path.
 		opts := []ws.Option{ws.WithMaxHeaderBytes(maxHeader), ws.WithDeflate(ws.DeflateOptions{}), ws.WithSubprotocols("chat")}
 		if len(data)%2 == 0 {
-			opts = append(opts, ws.WithHTTPHandler(func(_ *ws.ServerConn, r *ws.Request) (int, http.Header, []byte) {
+			opts = append(opts, ws.WithHTTPHandler(func(_ *ws.ServerConn, r ws.Request) (int, http.Header, []byte) {
 				return 200, http.Header{"X-Host": {r.Host}}, []byte(r.Path)
 			}))
 		}
@@ -83,7 +83,7 @@ func FuzzUpgrade(f *testing.F) {
 			o := outcome{out: out.Bytes(), err: describeErr(err)}
 			for _, e := range rec.events {
 				o.events = append(o.events, fmt.Sprintf("%s %v %q", e.kind, e.op, e.data))
-				if e.kind == "open" && e.req == nil {
+				if e.kind == "open" && e.req.URI == "" {
 					t.Fatal("OnOpen without request")
 				}
 			}

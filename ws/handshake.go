@@ -165,36 +165,37 @@ func hasToken(v, token string) bool {
 // parseRequest parses and checks a complete upgrade request header (p holds everything up to
 // and including the blank line). It reads p through a string view, without copying it, so
 // nothing derived from the view may outlive the handshake: the Request's fields are copied into
-// one string (the path is a new string when it has %-escapes), and Request.header aliases p only
-// until the hooks have run. A valid upgrade allocates the Request and that string, nothing else.
-func (s *Server) parseRequest(p []byte) (*Request, handshakeResult, *HandshakeError) {
-	var res handshakeResult
+// one string (the path is a new string when it has %-escapes), and Request.Header reads p
+// through c only while the hooks run. The Request is a value, so a valid upgrade allocates that
+// string and nothing else.
+func (c *ServerConn) parseRequest(p []byte) (req Request, res handshakeResult, _ *HandshakeError) {
+	s := c.srv
 	raw := view(p)
 	line, fields := nextLine(raw)
 	method, target, version, ok := splitRequestLine(line)
 	if !ok {
-		return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
+		return req, res, reject(http.StatusBadRequest, ErrMalformedRequest)
 	}
 	switch {
 	case version == "HTTP/1.1":
 	case len(version) == 8 && strings.HasPrefix(version, "HTTP/") && version[6] == '.' &&
 		isDigit(version[5]) && isDigit(version[7]):
 		if version[5] == '1' { // HTTP/1.0: valid HTTP, but the upgrade needs 1.1
-			return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
+			return req, res, reject(http.StatusBadRequest, ErrMalformedRequest)
 		}
-		return nil, res, reject(http.StatusHTTPVersionNotSupported, ErrMalformedRequest)
+		return req, res, reject(http.StatusHTTPVersionNotSupported, ErrMalformedRequest)
 	default:
-		return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
+		return req, res, reject(http.StatusBadRequest, ErrMalformedRequest)
 	}
 	if method != "GET" {
-		return nil, res, reject(http.StatusMethodNotAllowed, ErrBadMethod)
+		return req, res, reject(http.StatusMethodNotAllowed, ErrBadMethod)
 	}
 	if _, _, ok := splitTarget(target); !ok {
-		return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
+		return req, res, reject(http.StatusBadRequest, ErrMalformedRequest)
 	}
 	f, ok := scanFields(fields)
 	if !ok {
-		return nil, res, reject(http.StatusBadRequest, ErrMalformedRequest)
+		return req, res, reject(http.StatusBadRequest, ErrMalformedRequest)
 	}
 	if s.httpHandler != nil && !f.upgrade {
 		host := ""
@@ -202,22 +203,22 @@ func (s *Server) parseRequest(p []byte) (*Request, handshakeResult, *HandshakeEr
 			host = f.host
 		}
 		res.plain = true
-		return newRequest(p, target, host, f.origin), res, nil
+		return newRequest(c, target, host, f.origin), res, nil
 	}
 
 	if !f.upgrade || !f.connection {
-		return nil, res, reject(http.StatusBadRequest, ErrNotUpgrade)
+		return req, res, reject(http.StatusBadRequest, ErrNotUpgrade)
 	}
 	if f.hosts != 1 {
-		return nil, res, reject(http.StatusBadRequest, ErrBadHost)
+		return req, res, reject(http.StatusBadRequest, ErrBadHost)
 	}
 	if f.versions != 1 || f.version != "13" {
-		return nil, res, reject(http.StatusUpgradeRequired, ErrBadVersion)
+		return req, res, reject(http.StatusUpgradeRequired, ErrBadVersion)
 	}
 	if f.keys != 1 || !validKey(f.key) {
-		return nil, res, reject(http.StatusBadRequest, ErrBadKey)
+		return req, res, reject(http.StatusBadRequest, ErrBadKey)
 	}
-	req := newRequest(p, target, f.host, f.origin)
+	req = newRequest(c, target, f.host, f.origin)
 	if f.protocols && len(s.protocols) > 0 {
 		req.Subprotocol = s.selectProtocol(fields)
 	}
@@ -225,22 +226,22 @@ func (s *Server) parseRequest(p []byte) (*Request, handshakeResult, *HandshakeEr
 		res.extensions, res.windowBits, req.Compressed = negotiateDeflate(fields)
 	}
 	if s.checkOrigin != nil && !s.checkOrigin(req) {
-		return nil, res, reject(http.StatusForbidden, ErrForbiddenOrigin)
+		return req, res, reject(http.StatusForbidden, ErrForbiddenOrigin)
 	}
 	res.accept = acceptKey(f.key)
 	return req, res, nil
 }
 
-// newRequest returns the Request of the header block p with copies of target, host and origin
-// (views of p, target a valid request-target), made with one allocation.
-func newRequest(p []byte, target, host, origin string) *Request {
+// newRequest returns the Request of c's upgrade with copies of target, host and origin (views
+// of the request, target a valid request-target), made with one allocation.
+func newRequest(c *ServerConn, target, host, origin string) Request {
 	var b strings.Builder
 	b.Grow(len(target) + len(host) + len(origin))
 	b.WriteString(target)
 	b.WriteString(host)
 	b.WriteString(origin)
 	s := b.String()
-	r := &Request{URI: s[:len(target)], Host: s[len(target) : len(target)+len(host)], Origin: s[len(target)+len(host):], header: p}
+	r := Request{URI: s[:len(target)], Host: s[len(target) : len(target)+len(host)], Origin: s[len(target)+len(host):], c: c}
 	r.Path, r.RawQuery, _ = splitTarget(r.URI)
 	return r
 }

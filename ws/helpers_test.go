@@ -18,7 +18,7 @@ type event struct {
 	op     ws.OpCode
 	data   string
 	code   ws.StatusCode
-	req    *ws.Request
+	req    ws.Request
 	header http.Header // req.Header() during OnOpen
 	protos []string    // req.Protocols() during OnOpen
 	reason string
@@ -37,7 +37,7 @@ func (r *recorder) add(e event) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) OnOpen(c *ws.ServerConn, req *ws.Request) {
+func (r *recorder) OnOpen(c *ws.ServerConn, req ws.Request) {
 	r.add(event{kind: "open", req: req, header: req.Header(), protos: req.Protocols()})
 }
 func (r *recorder) OnMessage(c *ws.ServerConn, op ws.OpCode, p []byte) {

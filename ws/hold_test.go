@@ -14,7 +14,7 @@ type holder struct {
 	msgs []string
 }
 
-func (h *holder) OnOpen(*ws.ServerConn, *ws.Request) {}
+func (h *holder) OnOpen(*ws.ServerConn, ws.Request) {}
 func (h *holder) OnMessage(c *ws.ServerConn, op ws.OpCode, p []byte) {
 	c.HoldClose()
 	h.msgs = append(h.msgs, string(p))

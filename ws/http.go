@@ -9,7 +9,7 @@ import (
 
 // HTTPHandlerFunc answers a plain HTTP GET request that arrived on the WebSocket port (see
 // WithHTTPHandler) with a status (0 means 200), header fields and a body.
-type HTTPHandlerFunc func(c *ServerConn, r *Request) (status int, header http.Header, body []byte)
+type HTTPHandlerFunc func(c *ServerConn, r Request) (status int, header http.Header, body []byte)
 
 // WithHTTPHandler makes the server answer plain HTTP GET requests, those without "Upgrade:
 // websocket", with fn instead of rejecting them with 400, so the WebSocket port can also serve
@@ -25,7 +25,7 @@ func WithHTTPHandler(fn HTTPHandlerFunc) Option {
 }
 
 // serveHTTP answers a plain HTTP request with the WithHTTPHandler hook.
-func (c *ServerConn) serveHTTP(req *Request) error {
+func (c *ServerConn) serveHTTP(req Request) error {
 	status, header, body := c.srv.httpHandler(c, req)
 	buf := getBuffer(256 + len(body))
 	*buf = appendHTTPResponse(*buf, status, header, body)

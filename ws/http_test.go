@@ -15,8 +15,8 @@ func TestHTTPHandler(t *testing.T) {
 	const page = "<!DOCTYPE html><title>t</title>"
 	var seen *ws.Request
 	var seenHeader http.Header
-	handler := func(c *ws.ServerConn, r *ws.Request) (int, http.Header, []byte) {
-		seen, seenHeader = r, r.Header()
+	handler := func(c *ws.ServerConn, r ws.Request) (int, http.Header, []byte) {
+		seen, seenHeader = &r, r.Header()
 		switch r.Path {
 		case "/":
 			return 0, nil, []byte(page)
@@ -102,7 +102,7 @@ func TestHTTPHandler(t *testing.T) {
 // without the hook.
 func TestHTTPHandlerLeavesUpgradesAlone(t *testing.T) {
 	called := false
-	opt := ws.WithHTTPHandler(func(*ws.ServerConn, *ws.Request) (int, http.Header, []byte) {
+	opt := ws.WithHTTPHandler(func(*ws.ServerConn, ws.Request) (int, http.Header, []byte) {
 		called = true
 		return 200, nil, nil
 	})
@@ -131,7 +131,7 @@ func TestHTTPHandlerLeavesUpgradesAlone(t *testing.T) {
 
 func ExampleWithHTTPHandler() {
 	page := []byte("<!DOCTYPE html><p>hello</p>")
-	srv := ws.NewServer(echo{}, ws.WithHTTPHandler(func(c *ws.ServerConn, r *ws.Request) (int, http.Header, []byte) {
+	srv := ws.NewServer(echo{}, ws.WithHTTPHandler(func(c *ws.ServerConn, r ws.Request) (int, http.Header, []byte) {
 		if r.Path != "/" {
 			return http.StatusNotFound, nil, nil
 		}

@@ -22,7 +22,7 @@ import (
 // interopHandler echoes messages; the text "close-me" makes the server start the close handshake.
 type interopHandler struct{}
 
-func (interopHandler) OnOpen(c *ws.ServerConn, r *ws.Request) {
+func (interopHandler) OnOpen(c *ws.ServerConn, r ws.Request) {
 	if r.Query().Get("greet") != "" {
 		_ = c.WriteText([]byte("hello " + r.Query().Get("greet") + " via " + r.Subprotocol))
 	}

@@ -15,7 +15,7 @@ import (
 
 type nopHandler struct{}
 
-func (nopHandler) OnOpen(*ws.ServerConn, *ws.Request)            {}
+func (nopHandler) OnOpen(*ws.ServerConn, ws.Request)             {}
 func (nopHandler) OnMessage(*ws.ServerConn, ws.OpCode, []byte)   {}
 func (nopHandler) OnClose(*ws.ServerConn, ws.StatusCode, string) {}
 

@@ -52,7 +52,7 @@ func WithMaxHeaderBytes(n int) Option {
 
 // WithCheckOrigin installs a hook called with each valid upgrade request before it is accepted;
 // returning false rejects it with HTTP 403. By default every origin is accepted.
-func WithCheckOrigin(fn func(r *Request) bool) Option {
+func WithCheckOrigin(fn func(r Request) bool) Option {
 	return func(s *Server) { s.checkOrigin = fn }
 }
 

@@ -8,12 +8,12 @@ import (
 	"unsafe"
 )
 
-// Request is a parsed, valid upgrade request. The codec does not keep it after OnOpen returns,
-// so the application may retain it (for example to read query parameters later).
+// Request is a parsed, valid upgrade request. It is passed by value, so an upgrade does not
+// allocate it, and the application may keep it (for example to read query parameters later).
 //
-// Its fields are copies made with one allocation (two when the path has %-escapes); the raw
-// header block is not copied. Header and Protocols read that block, so they work only while the
-// hook that received the Request runs (the WithCheckOrigin function, Handler.OnOpen or the
+// Its string fields are copies made with one allocation (two when the path has %-escapes); the
+// raw header block is not copied. Header and Protocols read that block, so they work only while
+// the hook that received the Request runs (the WithCheckOrigin function, Handler.OnOpen or the
 // WithHTTPHandler function), on its goroutine, and return nil afterwards: call them there and
 // keep what they return, which is a copy.
 type Request struct {
@@ -32,9 +32,17 @@ type Request struct {
 	// Compressed reports whether permessage-deflate was negotiated.
 	Compressed bool
 
-	// header is the request line and header fields as received, ending with the blank line: a
-	// view of the caller's buffer while the hooks run, nil afterwards.
-	header []byte
+	// c is the connection whose msg holds the request line and header fields, as received,
+	// while the hooks run (see header).
+	c *ServerConn
+}
+
+// header returns the request line and header fields while the hooks run, else nil.
+func (r *Request) header() []byte {
+	if r.c == nil || r.c.rstate != readHooks {
+		return nil
+	}
+	return r.c.msg
 }
 
 // Query parses RawQuery; malformed pairs are dropped.
@@ -49,10 +57,11 @@ func (r *Request) Query() url.Values {
 // when Header is called; each call parses again and returns a map of copies that the caller
 // may modify and keep. It returns nil once the hook that received r has returned (see Request).
 func (r *Request) Header() http.Header {
-	if r.header == nil {
+	p := r.header()
+	if p == nil {
 		return nil
 	}
-	_, fields := nextLine(view(r.header))
+	_, fields := nextLine(view(p))
 	h := make(http.Header)
 	for len(fields) > 0 {
 		var line string
@@ -75,10 +84,11 @@ func (r *Request) Header() http.Header {
 // (nil when none were offered), as copies. Like Header, it parses the header block on each call
 // and returns nil once the hook that received r has returned.
 func (r *Request) Protocols() []string {
-	if r.header == nil {
+	p := r.header()
+	if p == nil {
 		return nil
 	}
-	_, fields := nextLine(view(r.header))
+	_, fields := nextLine(view(p))
 	var protocols []string
 	eachValue(fields, fieldProtocol, func(v string) bool {
 		eachToken(v, func(t string) bool {

@@ -6,11 +6,12 @@ import (
 )
 
 // Handler receives the events of the connections of a Server. Its methods run on the goroutine
-// that calls Feed (the connection's event loop) and must not block. A payload or request passed
-// to a method may alias internal buffers: payload is valid only until the method returns.
+// that calls Feed (the connection's event loop) and must not block. A payload passed to a method
+// may alias internal buffers: it is valid only until the method returns. A Request is a value
+// the method may keep (see Request for what only works while OnOpen runs).
 type Handler interface {
 	// OnOpen is called once the 101 response has been written.
-	OnOpen(c *ServerConn, r *Request)
+	OnOpen(c *ServerConn, r Request)
 	// OnMessage is called with each complete, validated message; op is OpText or OpBinary.
 	OnMessage(c *ServerConn, op OpCode, payload []byte)
 	// OnClose is called when the peer's close frame arrives, with its code (StatusNoStatusRcvd
@@ -30,7 +31,7 @@ type Server struct {
 	pong         PongHandler
 	maxMessage   int64
 	maxHeader    int
-	checkOrigin  func(r *Request) bool
+	checkOrigin  func(r Request) bool
 	httpHandler  HTTPHandlerFunc
 	protocols    []string
 	deflate      bool

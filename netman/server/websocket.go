@@ -57,7 +57,7 @@ func (s *Server) wsProtocol() protocol {
 		o = append(o, ws.WithDeflate(ws.DeflateOptions{Threshold: s.opts.wsDeflateThreshold}))
 	}
 	if f := s.opts.wsCheckOrigin; f != nil {
-		o = append(o, ws.WithCheckOrigin(func(r *ws.Request) bool { return f(r.Origin) }))
+		o = append(o, ws.WithCheckOrigin(func(r ws.Request) bool { return f(r.Origin) }))
 	}
 	if s.opts.httpHandler != nil {
 		o = append(o, ws.WithHTTPHandler(s.serveHTTP))
@@ -199,7 +199,7 @@ func wsError(err error) error {
 // wsEvents receives the codec's events, on the connection's event loop.
 type wsEvents struct{ s *Server }
 
-func (e wsEvents) OnOpen(codec *ws.ServerConn, r *ws.Request) {
+func (e wsEvents) OnOpen(codec *ws.ServerConn, r ws.Request) {
 	w := wsConnOf(codec)
 	if r.RawQuery != "" {
 		q := strings.Clone(r.RawQuery) // not a substring pinning the Request's other fields

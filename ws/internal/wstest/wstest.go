@@ -124,7 +124,7 @@ func ParseServerFrame(p []byte) (f ServerFrame, n int, err error) {
 type Echo struct{}
 
 // OnOpen does nothing.
-func (Echo) OnOpen(*ws.ServerConn, *ws.Request) {}
+func (Echo) OnOpen(*ws.ServerConn, ws.Request) {}
 
 // OnMessage writes the message back.
 func (Echo) OnMessage(c *ws.ServerConn, op ws.OpCode, p []byte) { _ = c.WriteMessage(op, p) }
