@@ -12,10 +12,11 @@ import (
 // allocate it, and the application may keep it (for example to read query parameters later).
 //
 // Its string fields are copies made with one allocation (two when the path has %-escapes); the
-// raw header block is not copied. Header and Protocols read that block, so they work only while
-// the hook that received the Request runs (the WithCheckOrigin function, Handler.OnOpen or the
-// WithHTTPHandler function), on its goroutine, and return nil afterwards: call them there and
-// keep what they return, which is a copy.
+// raw header block is not copied. Header and Protocols read that block, so call them only in
+// the hook that received the Request (the WithCheckOrigin function, Handler.OnOpen or the
+// WithHTTPHandler function), on its goroutine, and keep what they return, which is a copy.
+// Called later on the goroutine that feeds the connection they return nil; they must not be
+// called from any other goroutine after the hook returned (they read the codec's state).
 type Request struct {
 	// URI is the request-target exactly as sent, e.g. "/chat?room=1".
 	URI string
