@@ -358,7 +358,7 @@ func TestBackpressurePausesReading(t *testing.T) {
 		return conn.has(flagPaused)
 	})
 	conn.mu.Lock()
-	queued := len(conn.inbox)
+	queued := int(conn.pending)
 	conn.mu.Unlock()
 	// The inbox holds at most what one read delivered past the bound.
 	if queued > 8+64*1024/1008+1 {
@@ -424,7 +424,7 @@ func TestInboxBoundedInBytes(t *testing.T) {
 	})
 	waitFor(t, "reading paused", func() bool { return conn.has(flagPaused) })
 	conn.mu.Lock()
-	queued := len(conn.inbox)
+	queued := int(conn.pending)
 	conn.mu.Unlock()
 	// 4 MiB of 1 MiB messages, plus what the pause let through.
 	if queued > 8 {

@@ -42,17 +42,25 @@ type connection struct {
 	flags atomic.Uint32
 	slot  int32 // index in the manager's slice; guarded by the manager's lock
 
-	mu    sync.Mutex
-	inbox []job // messages read and not yet handled; nil when empty
-	next  *connection
+	// The inbox, guarded by mu: messages read and not yet handled, a FIFO
+	// linked through the requests (so queueing a message allocates nothing
+	// beyond the request), with the open and close jobs as flags around it
+	// (open comes before any message, close after the last).
+	mu      sync.Mutex
+	pending int32 // requests in the inbox
+	head    *request
+	tail    *request
+	next    *connection // in the worker pool's run queue
 }
 
 // Connection flags. closed is read without locks; queued and paused are
 // changed under mu (kept in the same word to keep idle connections small).
 const (
-	flagClosed uint32 = 1 << iota
-	flagQueued        // waiting in or running on the worker pool
-	flagPaused        // reading paused because the inbox is full
+	flagClosed   uint32 = 1 << iota
+	flagQueued          // waiting in or running on the worker pool
+	flagPaused          // reading paused because the inbox is full
+	flagOpenJob         // the inbox holds the open job
+	flagCloseJob        // the inbox holds the close job
 )
 
 func (c *connection) has(f uint32) bool { return c.flags.Load()&f != 0 }

@@ -18,6 +18,7 @@ const (
 )
 
 // job is one thing to do for a connection, in order: open, messages, close.
+// Jobs are values; the inbox keeps them as flags and a list of requests.
 type job struct {
 	kind uint8
 	req  *request // for jobMessage
@@ -38,10 +39,24 @@ func (s *Server) deliver(c *connection, j job) {
 		return
 	}
 	c.mu.Lock()
-	c.inbox = append(c.inbox, j)
-	if (len(c.inbox) >= s.opts.maxInbox || inboxFull(c.inbox, j)) && !c.has(flagPaused) && j.kind != jobClose {
-		c.set(flagPaused)
-		c.t.PauseReading()
+	switch j.kind {
+	case jobOpen:
+		c.set(flagOpenJob)
+	case jobClose:
+		c.set(flagCloseJob)
+	default:
+		r := j.req
+		if c.tail == nil {
+			c.head = r
+		} else {
+			c.tail.next = r
+		}
+		c.tail = r
+		c.pending++
+		if (int(c.pending) >= s.opts.maxInbox || inboxFull(c.head, r)) && !c.has(flagPaused) {
+			c.set(flagPaused)
+			c.t.PauseReading()
+		}
 	}
 	schedule := !c.has(flagQueued)
 	c.set(flagQueued)
@@ -58,37 +73,49 @@ func (s *Server) deliver(c *connection, j job) {
 // accepted; reading then waits until it is handled.
 const maxInboxBytes = 4 << 20
 
-func inboxFull(inbox []job, last job) bool {
-	if last.req == nil || len(last.req.m.Bytes()) < 4096 {
+func inboxFull(head, last *request) bool {
+	if len(last.m.Bytes()) < 4096 {
 		return false
 	}
 	n := 0
-	for _, j := range inbox {
-		if j.req != nil {
-			n += len(j.req.m.Bytes())
-		}
+	for r := head; r != nil; r = r.next {
+		n += len(r.m.Bytes())
 	}
 	return n >= maxInboxBytes
 }
 
-// drain runs a connection's inbox on a worker until it is empty.
+// drain runs a connection's inbox on a worker until it is empty: the open
+// job, then the messages in order, then the close job.
 func (s *Server) drain(c *connection) {
 	for {
 		c.mu.Lock()
-		jobs := c.inbox
-		c.inbox = nil
-		if len(jobs) == 0 {
+		open, closing := c.has(flagOpenJob), c.has(flagCloseJob)
+		head := c.head
+		if !open && !closing && head == nil {
 			c.clear(flagQueued)
 			c.mu.Unlock()
 			return
 		}
+		// The close job is queued after the last message, so every
+		// message is in this batch if it is.
+		c.clear(flagOpenJob | flagCloseJob)
+		c.head, c.tail, c.pending = nil, nil, 0
 		if c.has(flagPaused) {
 			c.clear(flagPaused)
 			c.t.ResumeReading()
 		}
 		c.mu.Unlock()
-		for _, j := range jobs {
-			s.run(c, j)
+		if open {
+			s.run(c, job{kind: jobOpen})
+		}
+		for r := head; r != nil; {
+			next := r.next
+			r.next = nil
+			s.run(c, job{kind: jobMessage, req: r})
+			r = next
+		}
+		if closing {
+			s.run(c, job{kind: jobClose})
 		}
 	}
 }

@@ -12,6 +12,7 @@ type request struct {
 	rc   router.Context[*request]
 	conn *connection
 	m    util.Message
+	next *request // in conn's inbox
 }
 
 var (
