@@ -75,6 +75,9 @@ type recordCursor struct {
 	left uint16 // body bytes of the current record not yet handed over
 }
 
+// atBoundary reports whether every record handed over was complete.
+func (r *recordCursor) atBoundary() bool { return r.hdrN == 0 }
+
 // span returns how many of the first bytes of b (at least one) belong to
 // the current record, and moves past them.
 func (r *recordCursor) span(b []byte) int {
@@ -249,6 +252,13 @@ func (c *Conn) pump() error {
 			var k int
 			k, rerr = c.tc.Read(buf[n:])
 			n += k
+			if rerr == nil && n < len(buf) && len(c.src) == 0 && c.rec.atBoundary() {
+				// crypto/tls returned less than asked, so it holds no
+				// plaintext; it holds no ciphertext either (it never
+				// gets more than one record, and that one is done):
+				// another Read would only find the input used up.
+				rerr = errWouldBlock
+			}
 		}
 		if n > 0 {
 			if err := c.deliver(buf[:n]); err != nil {
