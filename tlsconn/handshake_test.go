@@ -189,3 +189,48 @@ func TestHandshakeQueueWaits(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// A connection that leaves while queued gives its place back: the queue
+// holds only connections still waiting, so a live one is not refused.
+func TestHandshakeQueueDropsLeavers(t *testing.T) {
+	logs := &logSink{}
+	ns, ts := startTLS(t, serverConfig(), newEcho(), []Option{
+		WithMaxHandshakes(1), WithHandshakeQueue(1), WithHandshakeTimeout(time.Minute), WithErrorLog(logs.log),
+	})
+	addr := ns.Addr().String()
+	hello := clientHello(t)
+	holder := dialRaw(t, addr)
+	holder.Write(hello)
+	waitFor(t, "the slot taken", func() bool { return ts.Stats().Handshaking == 1 })
+
+	leaver := dialRaw(t, addr)
+	leaver.Write(hello)
+	waitFor(t, "one queued", func() bool { return ts.Stats().Queued == 1 })
+	leaver.Close()
+	waitFor(t, "the leaver out of the queue", func() bool { return ts.Stats().Queued == 0 })
+
+	done := make(chan error, 1)
+	go func() {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, clientConfig())
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		if err := framing.WriteMessage(c, framing.Default, 7, []byte("queued")); err != nil {
+			done <- err
+			return
+		}
+		_, _, err = framing.ReadMessage(c, framing.Default, 0)
+		done <- err
+	}()
+	waitFor(t, "the next one queued", func() bool { return ts.Stats().Queued == 1 })
+	holder.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st := ts.Stats(); st.Refused != 0 || st.Queued != 0 || st.Completed != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}

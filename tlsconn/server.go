@@ -66,6 +66,7 @@ type Stats struct {
 // Stats returns the server's handshake counters.
 func (s *Server) Stats() Stats {
 	s.hsMu.Lock()
+	s.compactQueueLocked()
 	st := Stats{Handshaking: uint64(s.running), Queued: uint64(len(s.queue))}
 	s.hsMu.Unlock()
 	st.Completed = s.completed.Load()
@@ -113,6 +114,11 @@ func (s *Server) schedule(c *Conn) bool {
 		return true
 	}
 	if len(s.queue) >= s.opts.handshakeQueue {
+		// Before refusing, drop the connections that closed or timed
+		// out while they waited: they hold a place they will never use.
+		s.compactQueueLocked()
+	}
+	if len(s.queue) >= s.opts.handshakeQueue {
 		s.hsMu.Unlock()
 		return false
 	}
@@ -139,6 +145,29 @@ func (s *Server) handshakeWorker(c *Conn) {
 			s.running--
 		}
 		s.hsMu.Unlock()
+	}
+}
+
+// compactQueueLocked removes the queued connections that are no longer
+// waiting for their handshake (closed by the peer, or timed out: those paths
+// have reported them). Dead entries are otherwise only dropped when a worker
+// reaches them, so without this they would count against WithHandshakeQueue
+// and refuse live connections. Called with hsMu held; takes each queued
+// connection's mu (nothing takes hsMu while holding a connection's mu).
+func (s *Server) compactQueueLocked() {
+	live := s.queue[:0]
+	for _, c := range s.queue {
+		c.mu.Lock()
+		waiting := c.state == stHandshake
+		c.mu.Unlock()
+		if waiting {
+			live = append(live, c)
+		}
+	}
+	clear(s.queue[len(live):])
+	s.queue = live
+	if len(s.queue) == 0 {
+		s.queue = nil
 	}
 }
 
