@@ -28,6 +28,8 @@ type options struct {
 	tlsCertFile       string
 	tlsKeyFile        string
 	tlsConfig         *tls.Config
+	tlsHandshake      time.Duration
+	tlsMaxHandshakes  int
 	handlerOnLoop     bool
 	workers           int
 	maxInbox          int
@@ -103,9 +105,14 @@ func WithPacker(p iface.IPacker) Option {
 	return func(o *options) { o.packer = p }
 }
 
-// WithHeartbeatCheckInterval sets how often silent connections are looked
-// for. It takes effect together with WithHeartbeatIdleTime; the check runs
-// on each event loop's timing wheel, at least as often as this interval.
+// WithHeartbeatCheckInterval turns on, together with WithHeartbeatIdleTime,
+// the closing of silent connections. The seed framework scanned every
+// connection once per interval; netman instead files each connection's
+// deadline on its event loop's timing wheel, which ticks at a tenth of the
+// idle time (at most once a second), so a silent connection is closed
+// within a tick of its idle time rather than up to an interval late, and
+// nothing scans idle connections. Any positive interval therefore has the
+// same effect.
 func WithHeartbeatCheckInterval(d time.Duration) Option {
 	return func(o *options) { o.heartbeatInterval = d }
 }
@@ -132,6 +139,29 @@ func WithTls(certFile, keyFile string) Option {
 // client authentication work as in crypto/tls.
 func WithTLSConfig(cfg *tls.Config) Option {
 	return func(o *options) { o.tlsConfig = cfg }
+}
+
+// WithTLSHandshakeTimeout bounds the time from accept to a completed TLS
+// handshake (default 10 s); a client that is slower, stalls or sends
+// garbage is closed and logged. It has no effect without TLS.
+func WithTLSHandshakeTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.tlsHandshake = d
+		}
+	}
+}
+
+// WithMaxTLSHandshakes bounds the TLS handshakes that run at once, each on
+// a short-lived goroutine (default 256 per CPU). Up to 16 times as many
+// more wait for a turn, holding no goroutine; past that a new connection
+// is refused and logged. It has no effect without TLS.
+func WithMaxTLSHandshakes(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.tlsMaxHandshakes = n
+		}
+	}
 }
 
 // WithHandlerOnLoop runs routes, middleware and hooks directly on the event

@@ -15,7 +15,15 @@ func (s *Server) transportHandler(p protocol) netpoll.Handler {
 	if s.opts.maxPendingWrite > 0 {
 		bound = s.opts.maxPendingWrite
 	}
-	return tlsconn.NewServer(s.tlsConfig, adapter[*tlsconn.Conn]{s, p},
+	opts := []tlsconn.Option{
 		tlsconn.WithMaxPendingWrite(bound), // tlsconn checks it before sealing; same bound as netpoll's
-		tlsconn.WithErrorLog(func(err error) { s.log.Warn().Err(err).Msg("tls") }))
+		tlsconn.WithErrorLog(func(err error) { s.log.Warn().Err(err).Msg("tls") }),
+	}
+	if s.opts.tlsHandshake > 0 {
+		opts = append(opts, tlsconn.WithHandshakeTimeout(s.opts.tlsHandshake))
+	}
+	if s.opts.tlsMaxHandshakes > 0 {
+		opts = append(opts, tlsconn.WithMaxHandshakes(s.opts.tlsMaxHandshakes))
+	}
+	return tlsconn.NewServer(s.tlsConfig, adapter[*tlsconn.Conn]{s, p}, opts...)
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/netman-go/netman/framing"
+	"github.com/netman-go/netman/tlsconn"
 )
 
 // selfSigned makes a throwaway certificate for 127.0.0.1.
@@ -125,7 +127,7 @@ func TestWithTlsBadPathIsAnError(t *testing.T) {
 // a ClientHello is dropped; a TLS client next to it is served.
 func TestTLSGarbageDoesNotHurtOthers(t *testing.T) {
 	pair, _, _ := selfSigned(t, "netman")
-	s, _ := newTest(t, WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}))
+	s, logs := newTest(t, WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}))
 	s.AddRouter(0, echoRoute)
 	addr := start(t, s)
 	bad := connect(t, addr)
@@ -136,4 +138,29 @@ func TestTLSGarbageDoesNotHurtOthers(t *testing.T) {
 		t.Fatalf("good conn: %q %v", p, err)
 	}
 	bad.expectClosed()
+	waitFor(t, "the refusal logged", func() bool { return strings.Contains(logs.String(), tlsconn.ErrNotTLS.Error()) })
+}
+
+// WithTLSHandshakeTimeout reaches tlsconn: a client that connects and says
+// nothing is closed at the configured deadline (the default is 10 s, past
+// the 5 s this test waits), and the timeout is logged.
+func TestTLSHandshakeTimeoutOption(t *testing.T) {
+	pair, _, _ := selfSigned(t, "netman")
+	s, logs := newTest(t, WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}),
+		WithTLSHandshakeTimeout(200*time.Millisecond), WithMaxTLSHandshakes(4))
+	s.AddRouter(0, echoRoute)
+	addr := start(t, s)
+	silent := connect(t, addr)
+	silent.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, silent); err != nil {
+		t.Fatalf("the silent client was not closed at the handshake timeout: %v", err)
+	}
+	waitFor(t, "the timeout logged", func() bool {
+		return strings.Contains(logs.String(), tlsconn.ErrHandshakeTimeout.Error())
+	})
+	good := tlsConnect(t, addr, &tls.Config{InsecureSkipVerify: true})
+	framing.WriteMessage(good, framing.Default, 0, []byte("fine"))
+	if _, p, err := framing.ReadMessage(good, framing.Default, 0); err != nil || string(p) != "fine" {
+		t.Fatalf("good conn: %q %v", p, err)
+	}
 }
