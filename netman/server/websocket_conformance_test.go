@@ -1,7 +1,10 @@
 package server
 
 import (
+	"crypto/tls"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/netman-go/netman/netman/iface"
 	"github.com/netman-go/netman/ws/conformance"
@@ -25,16 +28,20 @@ func (echoWS) Message(r iface.IRequest) {
 // TestWebsocketConformance plays every case of the ws conformance suite
 // (modelled on Autobahn) against server.Websocket over netpoll: handlers on
 // the worker pool (the default, where replies and the close frame cross
-// goroutines) and on the event loop. One server per configuration the
-// cases need.
+// goroutines) and on the event loop, and over TLS (wss: the same codec fed
+// by tlsconn, the case's chopped writes becoming records of those sizes).
+// One server per configuration the cases need.
 func TestWebsocketConformance(t *testing.T) {
 	cases := conformance.Cases()
+	pair, _, _ := selfSigned(t, "netman")
 	for _, mode := range []struct {
 		name string
 		opts []Option
+		tls  bool
 	}{
-		{"worker pool", nil},
-		{"handler on loop", []Option{WithHandlerOnLoop()}},
+		{"worker pool", nil, false},
+		{"handler on loop", []Option{WithHandlerOnLoop()}, false},
+		{"wss", []Option{WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}})}, true},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			addrs := map[conformance.Config]string{}
@@ -49,7 +56,18 @@ func TestWebsocketConformance(t *testing.T) {
 					addr = start(t, Websocket("127.0.0.1", 0, echoWS{}, opts...))
 					addrs[tc.Config] = addr
 				}
-				if err := tc.Run(addr); err != nil {
+				run := tc.Run
+				if mode.tls {
+					run = func(addr string) error {
+						c, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr,
+							&tls.Config{InsecureSkipVerify: true})
+						if err != nil {
+							return err
+						}
+						return tc.RunConn(c)
+					}
+				}
+				if err := run(addr); err != nil {
 					t.Errorf("case %s (%s): %v", tc.ID, tc.Desc, err)
 				}
 			}

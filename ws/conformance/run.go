@@ -106,6 +106,12 @@ func (tc Case) Run(addr string) error {
 	if err != nil {
 		return err
 	}
+	return tc.RunConn(nc)
+}
+
+// RunConn plays the case like Run, over nc: a new connection to the server, not yet upgraded,
+// such as a *tls.Conn for a wss server. It closes nc.
+func (tc Case) RunConn(nc net.Conn) error {
 	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(20 * time.Second))
 
