@@ -16,7 +16,6 @@ import (
 	"github.com/netman-go/netman/netpoll"
 )
 
-
 // sClient is a running `openssl s_client` connected to the test server.
 type sClient struct {
 	cmd    *exec.Cmd
