@@ -99,9 +99,11 @@ func TestWebsocketExampleInChromium(t *testing.T) {
 	srv.waitLine(t, "onopen")
 	b.click("#send")
 	b.waitFor("the reply in the page", `document.querySelectorAll("#append p").length === 1`)
-	if reply := b.text("#append p"); !strings.HasPrefix(reply, `hi {"key":"value","now":`) {
+	reply := b.text("#append p")
+	if !strings.HasPrefix(reply, `hi {"key":"value","now":`) {
 		t.Fatalf("reply shown: %q", reply)
 	}
+	t.Logf("reply shown in the page: %q", reply)
 	srv.waitLine(t, `recv {"key":"value","now":`)
 	shot := screenshotPath(t, "websocket-example")
 	b.screenshot(shot)
@@ -154,9 +156,11 @@ func TestSeedWebsocketPageInChromium(t *testing.T) {
 	b.waitFor("the WebSocket to open", `ws && ws.readyState === WebSocket.OPEN`)
 	b.click("#send")
 	b.waitFor("the reply in the page", `document.querySelectorAll("#append p").length === 1`)
-	if reply := b.text("#append p"); !strings.HasPrefix(reply, `hi {"key":"value","now":`) {
+	reply := b.text("#append p")
+	if !strings.HasPrefix(reply, `hi {"key":"value","now":`) {
 		t.Fatalf("reply shown: %q", reply)
 	}
+	t.Logf("reply shown in the page: %q", reply)
 	shot := screenshotPath(t, "seed-websocket-page")
 	b.screenshot(shot)
 	t.Logf("screenshot of the seed's page with the reply: %s", shot)
