@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/netman-go/netman/ws"
 	"github.com/netman-go/netman/ws/internal/wstest"
@@ -139,11 +140,19 @@ func FuzzFrames(f *testing.F) {
 			err := feedSplit(t, c, append([]byte(nil), data...), splits, 14+125+256)
 			o := outcome{out: out.Bytes(), err: describeErr(err)}
 			for _, e := range rec.events[1:] {
-				if e.kind == "msg" && len(e.data) > maxMessage {
-					t.Fatalf("message of %d bytes delivered, limit %d", len(e.data), maxMessage)
+				if e.kind == "msg" {
+					switch {
+					case len(e.data) > maxMessage:
+						t.Fatalf("message of %d bytes delivered, limit %d", len(e.data), maxMessage)
+					case e.op != ws.OpText && e.op != ws.OpBinary:
+						t.Fatalf("message delivered with opcode %v", e.op)
+					case e.op == ws.OpText && !utf8.ValidString(e.data):
+						t.Fatalf("text message with invalid UTF-8 delivered: %q", e.data)
+					}
 				}
 				o.events = append(o.events, fmt.Sprintf("%s %v %q %d %q", e.kind, e.op, e.data, e.code, e.reason))
 			}
+			checkServerFrames(t, o.out, deflate)
 			if err != nil {
 				if n, err2 := c.Feed([]byte{0x81}); n != 0 || !errors.Is(err2, ws.ErrClosed) {
 					t.Fatalf("Feed after %v: %d, %v", err, n, err2)
@@ -156,4 +165,51 @@ func FuzzFrames(f *testing.F) {
 			t.Fatalf("outcome depends on how the bytes are split:\nwhole %+v\nsplit %+v", whole, split)
 		}
 	})
+}
+
+// checkServerFrames checks what the server wrote after its 101 response:
+// whole, unmasked frames; control frames final and at most 125 bytes; text
+// that is valid UTF-8 (when it is not compressed); a close frame, if any,
+// last, with no payload or a valid code and a UTF-8 reason.
+func checkServerFrames(t *testing.T, out []byte, deflate bool) {
+	t.Helper()
+	i := bytes.Index(out, []byte("\r\n\r\n"))
+	if !bytes.HasPrefix(out, []byte("HTTP/1.1 101 ")) || i < 0 {
+		t.Fatalf("no 101 response: %q", out)
+	}
+	out = out[i+4:]
+	for len(out) > 0 {
+		f, n, err := wstest.ParseServerFrame(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Fatalf("the server wrote a partial frame: %x", out)
+		}
+		out = out[n:]
+		switch {
+		case f.Op >= 8 && (!f.Fin || len(f.Payload) > 125):
+			t.Fatalf("bad control frame from the server: op %d fin %v len %d", f.Op, f.Fin, len(f.Payload))
+		case f.Op == 1 && f.Rsv == 0 && f.Fin && !utf8.Valid(f.Payload):
+			t.Fatalf("the server sent invalid UTF-8 as text: %q", f.Payload)
+		case f.Rsv != 0 && (!deflate || f.Rsv != 4 || f.Op >= 8):
+			t.Fatalf("the server set reserved bits %b on op %d", f.Rsv, f.Op)
+		case f.Op == 8:
+			if len(out) > 0 {
+				t.Fatalf("the server wrote %d bytes after its close frame", len(out))
+			}
+			if len(f.Payload) == 1 {
+				t.Fatal("close frame with a 1-byte payload")
+			}
+			if len(f.Payload) >= 2 {
+				code := int(f.Payload[0])<<8 | int(f.Payload[1])
+				if code < 1000 || code == 1004 || code == 1005 || code == 1006 || (code > 1011 && code < 3000) || code > 4999 {
+					t.Fatalf("the server sent close code %d", code)
+				}
+				if !utf8.Valid(f.Payload[2:]) {
+					t.Fatalf("close reason is not UTF-8: %q", f.Payload[2:])
+				}
+			}
+		}
+	}
 }
