@@ -3,7 +3,14 @@
 //
 //	go run ./examples/tls/gencert -dir /tmp/netman-tls
 //	go run ./examples/tls/server -addr 127.0.0.1:6566 -cert /tmp/netman-tls/server.pem -key /tmp/netman-tls/server.key
+//
+// Or let go generate write a throwaway pair beside this file (git-ignored)
+// and run from here with the default -cert and -key:
+//
+//	cd examples/tls/server && go generate && go run .
 package main
+
+//go:generate go run ../gencert -dir .
 
 import (
 	"crypto/tls"
