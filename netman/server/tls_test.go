@@ -9,16 +9,20 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"io"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/netman-go/netman/framing"
+	"github.com/netman-go/netman/netman/iface"
+	"github.com/netman-go/netman/netpoll"
 	"github.com/netman-go/netman/tlsconn"
 )
 
@@ -162,5 +166,45 @@ func TestTLSHandshakeTimeoutOption(t *testing.T) {
 	framing.WriteMessage(good, framing.Default, 0, []byte("fine"))
 	if _, p, err := framing.ReadMessage(good, framing.Default, 0); err != nil || string(p) != "fine" {
 		t.Fatalf("good conn: %q %v", p, err)
+	}
+}
+
+// A TLS client that never reads cannot make the server buffer without
+// limit: Send fails with netpoll.ErrWriteQueueFull once the encrypted
+// output reaches WithMaxPendingWrite (plus what the kernel holds), and other
+// clients are served meanwhile.
+func TestTLSClientThatNeverReads(t *testing.T) {
+	pair, _, _ := selfSigned(t, "netman")
+	sendErr := make(chan error, 1)
+	var sent atomic.Int64
+	s, _ := newTest(t, WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}), WithMaxPendingWrite(256<<10))
+	chunk := make([]byte, 64<<10)
+	s.AddRouter(1, routerFunc(func(r iface.IRequest) {
+		// Flood the client until the bound refuses a message; stop at
+		// 256 MiB, which no bound here would allow.
+		for sent.Load() < 256<<20 {
+			if _, err := r.GetConnect().Send(2, chunk); err != nil {
+				sendErr <- err
+				return
+			}
+			sent.Add(int64(len(chunk)))
+		}
+		sendErr <- nil
+	}))
+	s.AddRouter(0, echoRoute)
+	addr := start(t, s)
+	cfg := &tls.Config{InsecureSkipVerify: true}
+	sleeper := tlsConnect(t, addr, cfg)
+	if err := framing.WriteMessage(sleeper, framing.Default, 1, []byte("flood me")); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-sendErr; !errors.Is(err, netpoll.ErrWriteQueueFull) {
+		t.Fatalf("Send to a client that never reads: %v after %d bytes, want ErrWriteQueueFull", err, sent.Load())
+	}
+	t.Logf("Send refused after %d MiB accepted (kernel buffers plus the 256 KiB bound)", sent.Load()>>20)
+	good := tlsConnect(t, addr, cfg)
+	framing.WriteMessage(good, framing.Default, 0, []byte("still served"))
+	if _, p, err := framing.ReadMessage(good, framing.Default, 0); err != nil || string(p) != "still served" {
+		t.Fatalf("other client: %q %v", p, err)
 	}
 }
