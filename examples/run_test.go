@@ -156,9 +156,7 @@ func TestSeedTCPExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	if !portFree(6565) {
-		t.Skip("port 6565, which the seed's programs hard-code, is in use")
-	}
+	needSeedPort(t)
 	srv := run(t, build(t, "seed/tcp/server"))
 	srv.waitLine(t, "netman server started")
 	cli := run(t, build(t, "seed/tcp/client"))
@@ -202,9 +200,7 @@ func TestSeedTLSExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	if !portFree(6565) {
-		t.Skip("port 6565, which the seed's programs hard-code, is in use")
-	}
+	needSeedPort(t)
 	dir := certDir(t)
 	srv := runIn(t, dir, build(t, "seed/tls/server"))
 	srv.waitLine(t, "netman server started")
