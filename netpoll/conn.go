@@ -25,6 +25,8 @@ const (
 	stNoLinger                        // close without lingering (server shutdown)
 	stWriteBlocked                    // reading paused: the write queue is past its high-water mark
 	stLeftover                        // the handler left unconsumed bytes in c.in
+	stRedeliverPosted                 // a redeliver task is queued on the loop
+	stIdlePosted                      // a SetIdleTimeout task is queued on the loop
 )
 
 // readWanted reports whether the poller should watch c for input: not
@@ -55,6 +57,7 @@ type Conn struct {
 	wheeled uint8  // loop-owned: entries in the loop's timing wheel
 	state   uint32 // guarded by mu
 	idleMs  uint32 // loop-owned: idle timeout in milliseconds; 0 = none
+	idleSet uint32 // guarded by mu: the idle timeout SetIdleTimeout asked for, in milliseconds
 }
 
 // Context returns the value set with SetContext.

@@ -251,9 +251,11 @@ func (c *Conn) setPaused(paused bool) {
 	}
 	if c.state&stOpened != 0 {
 		c.loop.p.mod(c.fd, c.readWanted(), c.state&stWriteArmed != 0)
-		if !paused && c.state&stLeftover != 0 {
+		if !paused && c.state&(stLeftover|stRedeliverPosted) == stLeftover {
 			// Bytes the handler left unconsumed must not wait for the
-			// peer's next bytes, which may never come.
+			// peer's next bytes, which may never come. One task at a
+			// time, however often reading is paused and resumed.
+			c.state |= stRedeliverPosted
 			c.loop.post(func(l *loop) { l.redeliver(c) })
 		}
 	}
@@ -262,8 +264,20 @@ func (c *Conn) setPaused(paused bool) {
 // SetIdleTimeout sets this connection's idle timeout, overriding
 // WithIdleTimeout; zero disables it.
 func (c *Conn) SetIdleTimeout(d time.Duration) {
-	ms := uint32(min(d.Milliseconds(), 1<<32-1))
+	ms := uint32(min(max(d.Milliseconds(), 0), 1<<32-1))
+	c.mu.Lock()
+	c.idleSet = ms
+	posted := c.state&stIdlePosted != 0
+	c.state |= stIdlePosted
+	c.mu.Unlock()
+	if posted {
+		return // the queued task will apply the latest value
+	}
 	c.loop.post(func(l *loop) {
+		c.mu.Lock()
+		ms := c.idleSet
+		c.state &^= stIdlePosted
+		c.mu.Unlock()
 		c.idleMs = ms
 		l.watch(c)
 	})

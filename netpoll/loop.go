@@ -27,7 +27,7 @@ type loop struct {
 	buf   []byte // shared read buffer
 
 	mu       sync.Mutex
-	tasks    []task // bounded in practice: at most a few per connection
+	tasks    []task // bounded: at most one of each kind per connection (close, hard close, redeliver, idle timeout), plus Dial and shutdown
 	spare    []task
 	newConns []*Conn // accepted, waiting to be registered
 	woken    atomic.Bool
@@ -260,13 +260,11 @@ func (l *loop) deliver(c *Conn, data []byte) {
 // redeliver offers the bytes c's handler left unconsumed once more, after
 // ResumeReading.
 func (l *loop) redeliver(c *Conn) {
-	if len(c.in) == 0 {
-		return
-	}
 	c.mu.Lock()
 	st := c.state
+	c.state &^= stRedeliverPosted
 	c.mu.Unlock()
-	if st&(stClosing|stClosed|stReadPaused) != 0 {
+	if len(c.in) == 0 || st&(stClosing|stClosed|stReadPaused) != 0 {
 		return
 	}
 	l.deliver(c, c.in)
