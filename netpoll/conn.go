@@ -15,18 +15,18 @@ type writeQueue struct {
 
 // Conn state bits, guarded by Conn.mu.
 const (
-	stClosing      uint32 = 1 << iota // Close called: no new writes, no more OnData
-	stClosed                          // socket closed, OnClose called or about to be
-	stWriteArmed                      // poller watches writability
-	stReadPaused                      // PauseReading in effect
-	stHard                            // close without flushing
-	stOpened                          // OnOpen ran
-	stLinger                          // write side shut down; input discarded until EOF
-	stNoLinger                        // close without lingering (server shutdown)
-	stWriteBlocked                    // reading paused: the write queue is past its high-water mark
-	stLeftover                        // the handler left unconsumed bytes in c.in
-	stRedeliverPosted                 // a redeliver task is queued on the loop
-	stIdlePosted                      // a SetIdleTimeout task is queued on the loop
+	stClosing         uint32 = 1 << iota // Close called: no new writes, no more OnData
+	stClosed                             // socket closed, OnClose called or about to be
+	stWriteArmed                         // poller watches writability
+	stReadPaused                         // PauseReading in effect
+	stHard                               // close without flushing
+	stOpened                             // OnOpen ran
+	stLinger                             // write side shut down; input discarded until EOF
+	stNoLinger                           // close without lingering (server shutdown)
+	stWriteBlocked                       // reading paused: the write queue is past its high-water mark
+	stLeftover                           // the handler left unconsumed bytes in c.in
+	stRedeliverPosted                    // a redeliver task is queued on the loop
+	stIdlePosted                         // a SetIdleTimeout task is queued on the loop
 )
 
 // readWanted reports whether the poller should watch c for input: not
