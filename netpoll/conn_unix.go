@@ -33,7 +33,17 @@ func (c *Conn) LocalAddr() net.Addr {
 // on success it returns len(b), nil. It fails with ErrClosed after Close,
 // and with ErrWriteQueueFull when the pending bound would be exceeded.
 func (c *Conn) Write(b []byte) (int, error) {
-	return c.write([][]byte{b}, len(b))
+	return c.write([][]byte{b}, len(b), false)
+}
+
+// WriteOwned is Write for a buffer the caller hands over: what the kernel
+// does not take at once is queued as b itself, not copied, so a large
+// message is held once instead of twice. After a successful call the caller
+// must not touch b again; after a failed one b is not kept and is the
+// caller's again. It suits buffers made for one message (a layer's encoded
+// output), not pooled ones. Small remainders are copied as with Write.
+func (c *Conn) WriteOwned(b []byte) (int, error) {
+	return c.write([][]byte{b}, len(b), true)
 }
 
 // Writev writes the buffers as one contiguous piece of the stream, with the
@@ -43,12 +53,13 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 	for _, b := range bufs {
 		total += len(b)
 	}
-	return c.write(bufs, total)
+	return c.write(bufs, total, false)
 }
 
-// write is Write and Writev: straight to the socket when nothing is
-// queued, the remainder (or everything, behind a queue) to the queue.
-func (c *Conn) write(bufs [][]byte, total int) (int, error) {
+// write is Write, Writev and WriteOwned: straight to the socket when
+// nothing is queued, the remainder (or everything, behind a queue) to the
+// queue; owned says the buffers may be queued without a copy.
+func (c *Conn) write(bufs [][]byte, total int, owned bool) (int, error) {
 	if total == 0 {
 		return 0, nil
 	}
@@ -77,7 +88,7 @@ func (c *Conn) write(bufs [][]byte, total int) (int, error) {
 			n -= len(b)
 			continue
 		}
-		c.enqueue(b[n:])
+		c.enqueue(b[n:], owned)
 		n = 0
 	}
 	c.mu.Unlock()
@@ -103,15 +114,20 @@ func (c *Conn) writeFailed(n int, err error) (int, error) {
 	return n, err
 }
 
-// enqueue copies b to the tail of the queue and arms writability.
-// Called with c.mu held. Small writes are coalesced into the tail buffer.
-func (c *Conn) enqueue(b []byte) {
+// ownedMin is the smallest owned remainder queued as it is; below it a copy
+// into the tail buffer is cheaper than one more iovec.
+const ownedMin = 16 << 10
+
+// enqueue copies b to the tail of the queue (or, if owned and large, queues
+// b itself) and arms writability. Called with c.mu held. Small writes are
+// coalesced into the tail buffer.
+func (c *Conn) enqueue(b []byte, owned bool) {
 	q := c.wq
 	if q == nil {
 		q = &writeQueue{}
 		c.wq = q
 	}
-	if k := len(q.bufs); k > 0 {
+	if k := len(q.bufs); k > 0 && !(owned && len(b) >= ownedMin) {
 		tail := q.bufs[k-1]
 		if cap(tail)-len(tail) >= len(b) {
 			q.bufs[k-1] = append(tail, b...)
@@ -119,8 +135,15 @@ func (c *Conn) enqueue(b []byte) {
 			return
 		}
 	}
-	buf := make([]byte, len(b), max(len(b), 4096))
-	copy(buf, b)
+	var buf []byte
+	if owned && len(b) >= ownedMin {
+		// Capacity clipped to the length: nothing is ever coalesced into
+		// (written past the end of) a buffer the caller handed over.
+		buf = b[:len(b):len(b)]
+	} else {
+		buf = make([]byte, len(b), max(len(b), 4096))
+		copy(buf, b)
+	}
 	q.bufs = append(q.bufs, buf)
 	q.pending += len(b)
 	changed := false

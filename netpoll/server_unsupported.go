@@ -35,6 +35,9 @@ func (c *Conn) LocalAddr() net.Addr { return nil }
 // Write returns ErrUnsupportedPlatform.
 func (c *Conn) Write(b []byte) (int, error) { return 0, ErrUnsupportedPlatform }
 
+// WriteOwned returns ErrUnsupportedPlatform.
+func (c *Conn) WriteOwned(b []byte) (int, error) { return 0, ErrUnsupportedPlatform }
+
 // Writev returns ErrUnsupportedPlatform.
 func (c *Conn) Writev(bufs ...[]byte) (int, error) { return 0, ErrUnsupportedPlatform }
 

@@ -41,6 +41,8 @@ func (l *memLower) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+func (l *memLower) WriteOwned(b []byte) (int, error) { return l.Write(b) }
+
 func (l *memLower) Pending() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -16,6 +16,7 @@ import (
 // implements it; the fuzz tests drive sessions with an in-memory one.
 type lower interface {
 	Write(b []byte) (int, error)
+	WriteOwned(b []byte) (int, error)
 	Pending() int
 	CloseWithError(reason error) error
 	CloseNow() error
@@ -411,6 +412,14 @@ func (c *Conn) flushLocked() error {
 	c.mu.Unlock()
 	if p == nil {
 		return nil
+	}
+	if cap(*p) > pooledOut {
+		// Made for this one large write (see sealLocked) and never
+		// pooled: the connection may queue it as it is instead of copying
+		// what the kernel does not take, so a large message's ciphertext
+		// is held once.
+		_, err := c.low.WriteOwned(*p)
+		return err
 	}
 	_, err := c.low.Write(*p)
 	putOut(p)
