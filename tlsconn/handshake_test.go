@@ -161,21 +161,7 @@ func TestHandshakeQueueWaits(t *testing.T) {
 
 	done := make(chan error, 3)
 	for i := 0; i < 3; i++ {
-		go func() {
-			c, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, clientConfig())
-			if err != nil {
-				done <- err
-				return
-			}
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(30 * time.Second))
-			if err := framing.WriteMessage(c, framing.Default, 7, []byte("queued")); err != nil {
-				done <- err
-				return
-			}
-			_, _, err = framing.ReadMessage(c, framing.Default, 0)
-			done <- err
-		}()
+		go func() { done <- echoOnce(addr) }()
 	}
 	waitFor(t, "three queued", func() bool { return ts.Stats().Queued == 3 })
 	holder.Close() // the worker moves on to the queue
@@ -210,21 +196,7 @@ func TestHandshakeQueueDropsLeavers(t *testing.T) {
 	waitFor(t, "the leaver out of the queue", func() bool { return ts.Stats().Queued == 0 })
 
 	done := make(chan error, 1)
-	go func() {
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, clientConfig())
-		if err != nil {
-			done <- err
-			return
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(30 * time.Second))
-		if err := framing.WriteMessage(c, framing.Default, 7, []byte("queued")); err != nil {
-			done <- err
-			return
-		}
-		_, _, err = framing.ReadMessage(c, framing.Default, 0)
-		done <- err
-	}()
+	go func() { done <- echoOnce(addr) }()
 	waitFor(t, "the next one queued", func() bool { return ts.Stats().Queued == 1 })
 	holder.Close()
 	if err := <-done; err != nil {
@@ -233,4 +205,20 @@ func TestHandshakeQueueDropsLeavers(t *testing.T) {
 	if st := ts.Stats(); st.Refused != 0 || st.Queued != 0 || st.Completed != 1 {
 		t.Fatalf("stats %+v", st)
 	}
+}
+
+// echoOnce connects with crypto/tls (its handshake may wait in the queue),
+// sends one message and reads the echo.
+func echoOnce(addr string) error {
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, clientConfig())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	if err := framing.WriteMessage(c, framing.Default, 7, []byte("queued")); err != nil {
+		return err
+	}
+	_, _, err = framing.ReadMessage(c, framing.Default, 0)
+	return err
 }
