@@ -20,8 +20,9 @@
 // Reads go into one buffer per loop. A connection that has nothing unconsumed
 // holds no read buffer at all; only a connection whose handler left a partial
 // message keeps those leftover bytes. Writes go straight to the socket; only
-// what the kernel does not take is copied into a per-connection queue, which
-// is bounded ([WithMaxPendingWrite]) so a peer that never reads cannot grow
+// what the kernel does not take is copied into a per-connection queue (or,
+// with [Conn.WriteOwned], the caller's buffer is queued as it is), which is
+// bounded ([WithMaxPendingWrite]) so a peer that never reads cannot grow
 // server memory without limit. Idle timeouts use a timing wheel per loop, not
 // a timer per connection.
 //
