@@ -178,6 +178,7 @@ func (c *Conn) handshakeTimedOut() {
 		return
 	}
 	c.state = stClosed
+	c.srv.leftQueue(c.hs)
 	c.hs.fail(ErrHandshakeTimeout)
 	c.mu.Unlock()
 	c.srv.failed.Add(1)

@@ -21,7 +21,11 @@ type Server struct {
 
 	hsMu    sync.Mutex
 	running int     // handshake goroutines alive
-	queue   []*Conn // connections waiting for a handshake goroutine, oldest first
+	queue   []*Conn // connections waiting for a handshake goroutine, oldest first; may hold some that left
+	// queuedLive counts the connections in queue still waiting; leftQueued
+	// is a hint that some in queue have left since the last compaction.
+	queuedLive atomic.Int64
+	leftQueued atomic.Int64
 
 	completed atomic.Uint64
 	failed    atomic.Uint64
@@ -66,8 +70,7 @@ type Stats struct {
 // Stats returns the server's handshake counters.
 func (s *Server) Stats() Stats {
 	s.hsMu.Lock()
-	s.compactQueueLocked()
-	st := Stats{Handshaking: uint64(s.running), Queued: uint64(len(s.queue))}
+	st := Stats{Handshaking: uint64(s.running), Queued: uint64(s.queuedLive.Load())}
 	s.hsMu.Unlock()
 	st.Completed = s.completed.Load()
 	st.Failed = s.failed.Load()
@@ -113,18 +116,40 @@ func (s *Server) schedule(c *Conn) bool {
 		go s.handshakeWorker(c)
 		return true
 	}
-	if len(s.queue) >= s.opts.handshakeQueue {
+	if len(s.queue) >= s.opts.handshakeQueue && s.leftQueued.Swap(0) > 0 {
 		// Before refusing, drop the connections that closed or timed
 		// out while they waited: they hold a place they will never use.
+		// Only when some did, so a flood of live ones costs no scan.
 		s.compactQueueLocked()
 	}
 	if len(s.queue) >= s.opts.handshakeQueue {
 		s.hsMu.Unlock()
 		return false
 	}
+	c.mu.Lock()
+	if c.state != stHandshake {
+		// It left already; its close path has reported it.
+		c.mu.Unlock()
+		s.hsMu.Unlock()
+		return true
+	}
+	// Counted before it is marked, so leftQueue (under c.mu) never takes
+	// back a count that was not made.
+	s.queuedLive.Add(1)
+	c.hs.queued.Store(true)
+	c.mu.Unlock()
 	s.queue = append(s.queue, c)
 	s.hsMu.Unlock()
 	return true
+}
+
+// leftQueue accounts for a connection that closed or timed out before its
+// handshake started, if it was waiting in the queue. Called with c.mu held.
+func (s *Server) leftQueue(hs *handshake) {
+	if hs.queued.Swap(false) {
+		s.queuedLive.Add(-1)
+		s.leftQueued.Add(1)
+	}
 }
 
 // handshakeWorker runs c's handshake, then those of queued connections,
@@ -141,6 +166,9 @@ func (s *Server) handshakeWorker(c *Conn) {
 			if len(s.queue) == 0 {
 				s.queue = nil
 			}
+			if c.hs.queued.Swap(false) {
+				s.queuedLive.Add(-1)
+			} // else it left while queued; handshake() sees its state
 		} else {
 			s.running--
 		}
@@ -150,7 +178,7 @@ func (s *Server) handshakeWorker(c *Conn) {
 
 // compactQueueLocked removes the queued connections that are no longer
 // waiting for their handshake (closed by the peer, or timed out: those paths
-// have reported them). Dead entries are otherwise only dropped when a worker
+// have reported them). Such entries are otherwise only dropped when a worker
 // reaches them, so without this they would count against WithHandshakeQueue
 // and refuse live connections. Called with hsMu held; takes each queued
 // connection's mu (nothing takes hsMu while holding a connection's mu).

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/netman-go/netman/netpoll"
@@ -111,8 +112,9 @@ type handshake struct {
 	buf       []byte    // ciphertext received and not yet read by crypto/tls
 	err       error     // set when reads must fail (timeout, closed)
 	timer     *time.Timer
-	scheduled bool  // handed to Server.schedule
-	running   bool  // a handshake goroutine is in HandshakeContext
+	scheduled bool        // handed to Server.schedule
+	queued    atomic.Bool // in Server.queue and counted in Server.queuedLive
+	running   bool        // a handshake goroutine is in HandshakeContext
 	peerGone  error // why the connection closed while the handshake was running
 }
 
@@ -365,6 +367,7 @@ func (c *Conn) closed(reason error) {
 	report := false
 	if hs := c.hs; hs != nil && prev == stHandshake {
 		hs.timer.Stop()
+		c.srv.leftQueue(hs)
 		if hs.running {
 			// The ClientHello and maybe the whole handshake are buffered:
 			// let the goroutine use them, then decide what to report.
