@@ -151,7 +151,7 @@ func TestTLSGarbageDoesNotHurtOthers(t *testing.T) {
 func TestTLSHandshakeTimeoutOption(t *testing.T) {
 	pair, _, _ := selfSigned(t, "netman")
 	s, logs := newTest(t, WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}),
-		WithTLSHandshakeTimeout(200*time.Millisecond), WithMaxTLSHandshakes(4))
+		WithTLSHandshakeTimeout(200*time.Millisecond))
 	s.AddRouter(0, echoRoute)
 	addr := start(t, s)
 	silent := connect(t, addr)
@@ -207,4 +207,45 @@ func TestTLSClientThatNeverReads(t *testing.T) {
 	if _, p, err := framing.ReadMessage(good, framing.Default, 0); err != nil || string(p) != "still served" {
 		t.Fatalf("other client: %q %v", p, err)
 	}
+}
+
+// WithMaxTLSHandshakes reaches tlsconn: with one handshake at a time (and so
+// a queue of 16), 18 clients that send a ClientHello and stall leave one
+// refused and logged; with the default (256 per CPU) none would be.
+func TestMaxTLSHandshakesOption(t *testing.T) {
+	pair, _, _ := selfSigned(t, "netman")
+	s, logs := newTest(t, WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}),
+		WithMaxTLSHandshakes(1), WithTLSHandshakeTimeout(time.Minute))
+	s.AddRouter(0, echoRoute)
+	addr := start(t, s)
+	hello := clientHello(t)
+	for i := 0; i < 1+16+1; i++ {
+		c := connect(t, addr)
+		if _, err := c.Write(hello); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "a refusal logged", func() bool { return strings.Contains(logs.String(), tlsconn.ErrTooManyHandshakes.Error()) })
+	if n := strings.Count(logs.String(), tlsconn.ErrTooManyHandshakes.Error()); n != 1 {
+		t.Fatalf("%d refusals logged, want 1", n)
+	}
+}
+
+// clientHello returns the first record a crypto/tls client sends.
+func clientHello(t *testing.T) []byte {
+	t.Helper()
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go tls.Client(a, &tls.Config{InsecureSkipVerify: true}).Handshake()
+	b.SetReadDeadline(time.Now().Add(10 * time.Second))
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(b, hdr); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+	if _, err := io.ReadFull(b, body); err != nil {
+		t.Fatal(err)
+	}
+	return append(hdr, body...)
 }
