@@ -59,6 +59,11 @@ func TestConformance(t *testing.T) {
 			}
 		})
 	}
+	for _, r := range results {
+		if r.tc.ID == "" {
+			return // a -run filter skipped cases: there is no whole table to write or compare
+		}
+	}
 	table := resultsTable(results)
 	if *update {
 		if err := os.WriteFile("RESULTS.md", table, 0o644); err != nil {
