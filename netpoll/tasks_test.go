@@ -15,6 +15,7 @@ import (
 // latest state wins once the loop gets to them.
 func TestTasksPerConnBounded(t *testing.T) {
 	release := make(chan struct{})
+	blocked := make(chan struct{})
 	got := make(chan string, 4)
 	conns := make(chan *Conn, 2)
 	var calls atomic.Int32
@@ -22,6 +23,7 @@ func TestTasksPerConnBounded(t *testing.T) {
 		Open: func(c *Conn) { conns <- c },
 		Data: func(c *Conn, d []byte) (int, error) {
 			if string(d) == "block" {
+				close(blocked)
 				<-release // keeps the only loop busy
 				return len(d), nil
 			}
@@ -42,8 +44,7 @@ func TestTasksPerConnBounded(t *testing.T) {
 	blocker := dial(t, s)
 	<-conns
 	blocker.Write([]byte("block"))
-	// The loop may not be inside the blocking OnData yet; posts made before
-	// it is just run earlier, which only makes the queue shorter.
+	<-blocked // the loop runs no task until it is released
 	for i := 0; i < 10000; i++ {
 		a.ResumeReading()
 		a.PauseReading()
