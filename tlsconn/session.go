@@ -115,7 +115,7 @@ type handshake struct {
 	scheduled bool        // handed to Server.schedule
 	queued    atomic.Bool // in Server.queue and counted in Server.queuedLive
 	running   bool        // a handshake goroutine is in HandshakeContext
-	peerGone  error // why the connection closed while the handshake was running
+	peerGone  error       // why the connection closed while the handshake was running
 }
 
 func (hs *handshake) fail(err error) {
