@@ -178,17 +178,14 @@ func (s *Server) handshakeWorker(c *Conn) {
 
 // compactQueueLocked removes the queued connections that are no longer
 // waiting for their handshake (closed by the peer, or timed out: those paths
-// have reported them). Such entries are otherwise only dropped when a worker
-// reaches them, so without this they would count against WithHandshakeQueue
-// and refuse live connections. Called with hsMu held; takes each queued
-// connection's mu (nothing takes hsMu while holding a connection's mu).
+// have reported them and cleared their queued flag in leftQueue). Such
+// entries are otherwise only dropped when a worker reaches them, so without
+// this they would count against WithHandshakeQueue and refuse live
+// connections. Called with hsMu held.
 func (s *Server) compactQueueLocked() {
 	live := s.queue[:0]
 	for _, c := range s.queue {
-		c.mu.Lock()
-		waiting := c.state == stHandshake
-		c.mu.Unlock()
-		if waiting {
+		if c.hs.queued.Load() {
 			live = append(live, c)
 		}
 	}
