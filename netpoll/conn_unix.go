@@ -127,7 +127,8 @@ func (c *Conn) enqueue(b []byte, owned bool) {
 		q = &writeQueue{}
 		c.wq = q
 	}
-	if k := len(q.bufs); k > 0 && !(owned && len(b) >= ownedMin) {
+	keep := owned && len(b) >= ownedMin // queue b itself, uncopied
+	if k := len(q.bufs); k > 0 && !keep {
 		tail := q.bufs[k-1]
 		if cap(tail)-len(tail) >= len(b) {
 			q.bufs[k-1] = append(tail, b...)
@@ -136,7 +137,7 @@ func (c *Conn) enqueue(b []byte, owned bool) {
 		}
 	}
 	var buf []byte
-	if owned && len(b) >= ownedMin {
+	if keep {
 		// Capacity clipped to the length: nothing is ever coalesced into
 		// (written past the end of) a buffer the caller handed over.
 		buf = b[:len(b):len(b)]
