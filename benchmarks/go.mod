@@ -7,9 +7,9 @@ require (
 	github.com/gorilla/websocket v1.5.3
 	github.com/lesismal/llib v1.2.2
 	github.com/lesismal/nbio v1.6.8
-	github.com/netman-go/netman/netman v0.0.0
-	github.com/netman-go/netman/netpoll v0.0.0
-	github.com/netman-go/netman/tlsconn v0.0.0
+	github.com/netman-go/netman/netman v0.1.0
+	github.com/netman-go/netman/netpoll v0.1.0
+	github.com/netman-go/netman/tlsconn v0.1.0
 	github.com/panjf2000/gnet/v2 v2.9.7
 	github.com/rs/zerolog v1.34.0
 	golang.org/x/image v0.30.0
@@ -21,9 +21,9 @@ require (
 	github.com/gobwas/pool v0.2.1 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect
 	github.com/mattn/go-isatty v0.0.19 // indirect
-	github.com/netman-go/netman/framing v0.0.0 // indirect
-	github.com/netman-go/netman/router v0.0.0 // indirect
-	github.com/netman-go/netman/ws v0.0.0 // indirect
+	github.com/netman-go/netman/framing v0.1.0 // indirect
+	github.com/netman-go/netman/router v0.1.0 // indirect
+	github.com/netman-go/netman/ws v0.1.0 // indirect
 	github.com/panjf2000/ants/v2 v2.11.3 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect

@@ -4,9 +4,9 @@ go 1.24.0
 
 require (
 	github.com/gorilla/websocket v1.5.3
-	github.com/netman-go/netman/framing v0.0.0
-	github.com/netman-go/netman/netman v0.0.0
-	github.com/netman-go/netman/netpoll v0.0.0
+	github.com/netman-go/netman/framing v0.1.0
+	github.com/netman-go/netman/netman v0.1.0
+	github.com/netman-go/netman/netpoll v0.1.0
 )
 
 require (
@@ -15,9 +15,9 @@ require (
 	github.com/gobwas/ws v1.4.0 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect
 	github.com/mattn/go-isatty v0.0.19 // indirect
-	github.com/netman-go/netman/router v0.0.0 // indirect
-	github.com/netman-go/netman/tlsconn v0.0.0 // indirect
-	github.com/netman-go/netman/ws v0.0.0 // indirect
+	github.com/netman-go/netman/router v0.1.0 // indirect
+	github.com/netman-go/netman/tlsconn v0.1.0 // indirect
+	github.com/netman-go/netman/ws v0.1.0 // indirect
 	github.com/rs/zerolog v1.34.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
 )
