@@ -2,7 +2,6 @@ package netpoll
 
 import (
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,12 +62,6 @@ func (s *Server) Addr() net.Addr {
 		return nil
 	}
 	return s.lns[0].addr
-}
-
-// listener is a bound socket kept as a non-blocking *os.File.
-type listener struct {
-	f    *os.File
-	addr *net.TCPAddr
 }
 
 // Stats returns the server's counters.

@@ -1,4 +1,4 @@
-//go:build linux || darwin || freebsd
+//go:build (linux || darwin || freebsd) && !netpoll_portable
 
 package netpoll
 
@@ -7,11 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
+
+// listener is a bound socket kept as a non-blocking *os.File.
+type listener struct {
+	f    *os.File
+	addr *net.TCPAddr
+}
 
 // Listen binds a listener ("tcp", "tcp4" or "tcp6"). It may be called
 // before Serve, so Addr can report a port chosen by the system. With

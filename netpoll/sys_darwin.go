@@ -1,4 +1,4 @@
-//go:build darwin
+//go:build darwin && !netpoll_portable
 
 package netpoll
 

@@ -1,4 +1,4 @@
-//go:build freebsd
+//go:build freebsd && !netpoll_portable
 
 package netpoll
 
