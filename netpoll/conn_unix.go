@@ -27,35 +27,6 @@ func (c *Conn) LocalAddr() net.Addr {
 	return net.TCPAddrFromAddrPort(sockaddrToAddrPort(sa))
 }
 
-// Write writes b as one contiguous piece of the stream. It never blocks:
-// what the kernel does not take at once is copied into the connection's
-// queue and sent when the socket is writable. It writes all of b or nothing:
-// on success it returns len(b), nil. It fails with ErrClosed after Close,
-// and with ErrWriteQueueFull when the pending bound would be exceeded.
-func (c *Conn) Write(b []byte) (int, error) {
-	return c.write([][]byte{b}, len(b), false)
-}
-
-// WriteOwned is Write for a buffer the caller hands over: what the kernel
-// does not take at once is queued as b itself, not copied, so a large
-// message is held once instead of twice. After a successful call the caller
-// must not touch b again; after a failed one b is not kept and is the
-// caller's again. It suits buffers made for one message (a layer's encoded
-// output), not pooled ones. Small remainders are copied as with Write.
-func (c *Conn) WriteOwned(b []byte) (int, error) {
-	return c.write([][]byte{b}, len(b), true)
-}
-
-// Writev writes the buffers as one contiguous piece of the stream, with the
-// same guarantees as Write. It returns the total length on success.
-func (c *Conn) Writev(bufs ...[]byte) (int, error) {
-	total := 0
-	for _, b := range bufs {
-		total += len(b)
-	}
-	return c.write(bufs, total, false)
-}
-
 // write is Write, Writev and WriteOwned: straight to the socket when
 // nothing is queued, the remainder (or everything, behind a queue) to the
 // queue; owned says the buffers may be queued without a copy.
@@ -114,39 +85,14 @@ func (c *Conn) writeFailed(n int, err error) (int, error) {
 	return n, err
 }
 
-// ownedMin is the smallest owned remainder queued as it is; below it a copy
-// into the tail buffer is cheaper than one more iovec.
-const ownedMin = 16 << 10
-
 // enqueue copies b to the tail of the queue (or, if owned and large, queues
 // b itself) and arms writability. Called with c.mu held. Small writes are
 // coalesced into the tail buffer.
 func (c *Conn) enqueue(b []byte, owned bool) {
+	if !c.queue(b, owned) {
+		return
+	}
 	q := c.wq
-	if q == nil {
-		q = &writeQueue{}
-		c.wq = q
-	}
-	keep := owned && len(b) >= ownedMin // queue b itself, uncopied
-	if k := len(q.bufs); k > 0 && !keep {
-		tail := q.bufs[k-1]
-		if cap(tail)-len(tail) >= len(b) {
-			q.bufs[k-1] = append(tail, b...)
-			q.pending += len(b)
-			return
-		}
-	}
-	var buf []byte
-	if keep {
-		// Capacity clipped to the length: nothing is ever coalesced into
-		// (written past the end of) a buffer the caller handed over.
-		buf = b[:len(b):len(b)]
-	} else {
-		buf = make([]byte, len(b), max(len(b), 4096))
-		copy(buf, b)
-	}
-	q.bufs = append(q.bufs, buf)
-	q.pending += len(b)
 	changed := false
 	if c.state&stWriteArmed == 0 {
 		c.state |= stWriteArmed
@@ -181,20 +127,10 @@ func (c *Conn) flush() (done bool, err error) {
 		if werr != nil && werr != unix.EAGAIN {
 			return true, fmt.Errorf("netpoll: write: %w", werr)
 		}
-		q.pending -= n
+		q.sent(n)
 		if c.state&stWriteBlocked != 0 && q.pending <= c.loop.srv.opts.MaxPendingWrite/4 {
 			c.state &^= stWriteBlocked
 			c.loop.p.mod(c.fd, c.readWanted(), true)
-		}
-		for n > 0 {
-			if n >= len(q.bufs[0]) {
-				n -= len(q.bufs[0])
-				q.bufs[0] = nil
-				q.bufs = q.bufs[1:]
-				continue
-			}
-			q.bufs[0] = q.bufs[0][n:]
-			n = 0
 		}
 		if werr == unix.EAGAIN {
 			return false, nil
@@ -207,60 +143,6 @@ func (c *Conn) flush() (done bool, err error) {
 	}
 	return c.state&stClosing != 0, nil
 }
-
-// CloseWithError closes the connection gracefully like Close, reporting
-// reason to OnClose. It returns ErrClosed if the connection was already
-// closing.
-func (c *Conn) CloseWithError(reason error) error {
-	if reason == nil {
-		reason = ErrClosed
-	}
-	c.mu.Lock()
-	if c.state&(stClosing|stClosed) != 0 {
-		c.mu.Unlock()
-		return ErrClosed
-	}
-	c.state |= stClosing
-	c.reason = reason
-	c.mu.Unlock()
-	c.loop.post(func(l *loop) { l.beginClose(c) })
-	return nil
-}
-
-// CloseNow closes the connection at once; queued output is dropped. OnClose
-// runs with reason ErrClosed.
-func (c *Conn) CloseNow() error {
-	if !c.closeHard(ErrClosed) {
-		return ErrClosed
-	}
-	return nil
-}
-
-// closeHard marks c for a close without flush and tells the loop. It
-// reports false if c was already closed.
-func (c *Conn) closeHard(reason error) bool {
-	c.mu.Lock()
-	if c.state&stClosed != 0 || c.state&stHard != 0 {
-		c.mu.Unlock()
-		return false
-	}
-	if c.state&stClosing == 0 {
-		c.reason = reason
-	}
-	c.state |= stClosing | stHard
-	c.wq = nil
-	c.mu.Unlock()
-	c.loop.post(func(l *loop) { l.finishClose(c) })
-	return true
-}
-
-// PauseReading stops reading from the socket (and so OnData) until
-// ResumeReading. Use it for backpressure when the layer above cannot keep
-// up; the peer is slowed by TCP flow control.
-func (c *Conn) PauseReading() { c.setPaused(true) }
-
-// ResumeReading undoes PauseReading.
-func (c *Conn) ResumeReading() { c.setPaused(false) }
 
 func (c *Conn) setPaused(paused bool) {
 	c.mu.Lock()
@@ -281,63 +163,6 @@ func (c *Conn) setPaused(paused bool) {
 			c.redeliverLocked()
 		}
 	}
-}
-
-// Wake offers the bytes the handler left unconsumed to OnData once more, on
-// the connection's loop, without waiting for the peer's next bytes: for a
-// handler that declined input until something else happened (its layer
-// above caught up, a reply drained). It does nothing when no bytes are kept,
-// or while reading is paused (ResumeReading redelivers them).
-func (c *Conn) Wake() {
-	c.mu.Lock()
-	if c.state&(stOpened|stClosing|stClosed|stReadPaused) == stOpened {
-		c.redeliverLocked()
-	}
-	c.mu.Unlock()
-}
-
-// redeliverLocked posts a redelivery of the kept input, one task at a time
-// however often it is asked for. Called with c.mu held.
-func (c *Conn) redeliverLocked() {
-	if c.state&(stLeftover|stRedeliverPosted) == stLeftover {
-		c.state |= stRedeliverPosted
-		c.loop.post(func(l *loop) { l.redeliver(c) })
-	}
-}
-
-// Execute runs f on the connection's event loop, from any goroutine, without
-// blocking: f runs after the handler calls already made for c and is
-// serialized with all of them, so it may touch state that only the
-// connection's handler touches, and call its Handler as the loop would. This
-// is how a layer above netpoll finishes work begun elsewhere (a TLS
-// handshake, a worker's reply) on the connection's own loop, with no lock
-// handed between goroutines.
-//
-// If Execute returns nil, f runs exactly once, even if the connection closes
-// before its turn: then after OnClose (f can tell from its own state, which
-// its OnClose updated). Execute returns ErrClosed if the connection is
-// closed already, and ErrTooManyTasks if MaxExecutes of its functions are
-// still waiting; layers that may call it often coalesce their calls (one
-// pending flag per kind of work).
-func (c *Conn) Execute(f func(c *Conn)) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case c.state&stClosed != 0:
-		return ErrClosed
-	case c.state>>execShift >= MaxExecutes:
-		return ErrTooManyTasks
-	}
-	c.state += execOne
-	// Posted with c.mu held: the loop cannot finish closing c (which takes
-	// c.mu) and exit before this task is in its queue, so f always runs.
-	c.loop.post(func(*loop) {
-		c.mu.Lock()
-		c.state -= execOne
-		c.mu.Unlock()
-		f(c)
-	})
-	return nil
 }
 
 // CloseAfter closes the connection gracefully, with reason ErrDeadline, if it
@@ -361,33 +186,6 @@ func (c *Conn) CloseAfter(d time.Duration) {
 	}
 	c.deadline = l.now + int64(d)
 	l.watchDeadline(c)
-}
-
-// MaxPendingWrite returns the bound on the connection's pending output
-// (WithMaxPendingWrite), for a layer that must check it before producing
-// bytes it cannot take back (tlsconn seals records only if they fit).
-func (c *Conn) MaxPendingWrite() int { return c.loop.srv.opts.MaxPendingWrite }
-
-// SetIdleTimeout sets this connection's idle timeout, overriding
-// WithIdleTimeout; zero disables it.
-func (c *Conn) SetIdleTimeout(d time.Duration) {
-	ms := uint32(min(max(d.Milliseconds(), 0), 1<<32-1))
-	c.mu.Lock()
-	c.idleSet = ms
-	posted := c.state&stIdlePosted != 0
-	c.state |= stIdlePosted
-	c.mu.Unlock()
-	if posted {
-		return // the queued task will apply the latest value
-	}
-	c.loop.post(func(l *loop) {
-		c.mu.Lock()
-		ms := c.idleSet
-		c.state &^= stIdlePosted
-		c.mu.Unlock()
-		c.idleMs = ms
-		l.watch(c)
-	})
 }
 
 // Fd returns the socket's descriptor, for socket options the package does

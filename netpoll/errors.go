@@ -32,7 +32,10 @@ var (
 	// ErrInputTooLarge is the close reason of a connection whose handler left
 	// more unconsumed bytes than WithMaxInputBuffer allows.
 	ErrInputTooLarge = errors.New("netpoll: unconsumed input exceeds limit")
-	// ErrUnsupportedPlatform is returned on platforms without epoll or kqueue.
+	// ErrUnsupportedPlatform is no longer returned: platforms without epoll
+	// or kqueue run the portable backend. It stays for code that tests for it.
+	//
+	// Deprecated: every platform is supported.
 	ErrUnsupportedPlatform = errors.New("netpoll: unsupported platform (needs linux, darwin or freebsd)")
 	// ErrServerStarted is returned when Serve is called twice or Listen
 	// after the server stopped.

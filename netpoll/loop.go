@@ -212,32 +212,6 @@ func (l *loop) read(c *Conn, ev uint8) {
 	l.deliver(c, c.in.Append(l.buf[:n]))
 }
 
-// deliver hands data (the loop's buffer, or c.in's) to the handler and
-// keeps what it leaves unconsumed.
-func (l *loop) deliver(c *Conn, data []byte) {
-	hadLeftover := c.in.Len() > 0
-	consumed, herr := l.srv.h.OnData(c, data)
-	if herr == nil {
-		herr = c.in.Keep(data, consumed, l.srv.opts.MaxInputBuffer)
-	} else {
-		c.in.Reset()
-	}
-	if has := c.in.Len() > 0; has != hadLeftover {
-		// Keep stLeftover in step with c.in, so ResumeReading and Wake
-		// post a redelivery only when there is something to redeliver.
-		c.mu.Lock()
-		if has {
-			c.state |= stLeftover
-		} else {
-			c.state &^= stLeftover
-		}
-		c.mu.Unlock()
-	}
-	if herr != nil {
-		_ = c.CloseWithError(herr)
-	}
-}
-
 // redeliver offers the bytes c's handler left unconsumed once more, after
 // ResumeReading.
 func (l *loop) redeliver(c *Conn) {
@@ -446,27 +420,4 @@ func (l *loop) shutdown(hard bool) {
 			_ = c.CloseWithError(ErrServerClosed)
 		}
 	}
-}
-
-// setReason records why c closes unless a reason is already set.
-func (c *Conn) setReason(err error) {
-	c.mu.Lock()
-	if c.reason == nil {
-		c.reason = err
-	}
-	c.mu.Unlock()
-}
-
-// due returns the loop time at which c must be looked at again: its
-// deadline, or the end of its idle time if that comes first (a closing
-// connection has no idle time: beginClose clears it).
-func (c *Conn) due() int64 {
-	idle := int64(0)
-	if c.idleMs > 0 {
-		idle = c.lastRead + int64(c.idleMs)*1e6
-	}
-	if c.deadline != 0 && (idle == 0 || c.deadline < idle) {
-		return c.deadline
-	}
-	return idle
 }

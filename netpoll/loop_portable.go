@@ -15,7 +15,7 @@ import (
 
 // minReadBuffer is the read buffer a connection starts with on the portable
 // backend; it doubles, up to WithReadBufferSize, each time a read fills it.
-const minReadBuffer = 4 << 10
+const minReadBuffer = 1 << 10
 
 // aLongTimeAgo is a read deadline in the past: setting it makes a blocked
 // Read return at once, which is how a loop is woken.
@@ -137,7 +137,7 @@ func (l *loop) step() bool {
 	case st&stLinger != 0:
 		// Write side shut down: discard input until the peer's EOF.
 		if _, err := l.read(c.deadline); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-			l.finishClose()
+			l.finishClose(l.c)
 		}
 	case st&stClosing != 0:
 		if flushed {
@@ -149,7 +149,7 @@ func (l *loop) step() bool {
 		l.wait(c.due())
 	case l.stashed:
 		l.stashed = false
-		l.deliver(c.in.Bytes())
+		l.deliver(c, c.in.Bytes())
 	default:
 		n, err := l.read(c.due())
 		if n > 0 {
@@ -215,7 +215,7 @@ func (l *loop) received(n int) {
 		}
 		l.stashed = true
 	default:
-		l.deliver(c.in.Append(data))
+		l.deliver(c, c.in.Append(data))
 	}
 }
 
@@ -260,7 +260,7 @@ func (l *loop) expire(st uint32, now int64) bool {
 			c.reason = fmt.Errorf("%w (closing because: %w)", ErrFlushTimeout, c.reason)
 		}
 		c.mu.Unlock()
-		l.finishClose()
+		l.finishClose(l.c)
 	case c.deadline != 0 && now >= c.deadline:
 		c.deadline = 0
 		l.closeGracefully(ErrDeadline)
@@ -272,34 +272,13 @@ func (l *loop) expire(st uint32, now int64) bool {
 	return true
 }
 
-// deliver hands data (the read buffer, or c.in's) to the handler and keeps
-// what it leaves unconsumed.
-func (l *loop) deliver(data []byte) {
-	c := l.c
-	hadLeftover := c.in.Len() > 0
-	consumed, herr := l.srv.h.OnData(c, data)
-	if herr == nil {
-		herr = c.in.Keep(data, consumed, l.srv.opts.MaxInputBuffer)
-	} else {
-		c.in.Reset()
-	}
-	if has := c.in.Len() > 0; has != hadLeftover {
-		c.mu.Lock()
-		if has {
-			c.state |= stLeftover
-		} else {
-			c.state &^= stLeftover
-		}
-		c.mu.Unlock()
-	}
-	if herr != nil {
-		_ = c.CloseWithError(herr)
-	}
-}
+// watch is where the reactor files a connection in its timing wheel; the
+// portable loop needs nothing: it computes its connection's next deadline
+// before every read or wait.
+func (l *loop) watch(*Conn) {}
 
 // redeliver offers the bytes the handler left unconsumed once more.
-func (l *loop) redeliver() {
-	c := l.c
+func (l *loop) redeliver(c *Conn) {
 	c.mu.Lock()
 	st := c.state
 	c.state &^= stRedeliverPosted
@@ -308,14 +287,14 @@ func (l *loop) redeliver() {
 		return
 	}
 	l.stashed = false
-	l.deliver(c.in.Bytes())
+	l.deliver(c, c.in.Bytes())
 }
 
 // abort closes the connection at once with reason, keeping an earlier
 // reason if Close set one.
 func (l *loop) abort(reason error) {
 	l.c.setReason(reason)
-	l.finishClose()
+	l.finishClose(l.c)
 }
 
 // closeGracefully is CloseWithError on the loop itself.
@@ -329,13 +308,12 @@ func (l *loop) closeGracefully(reason error) {
 	c.state |= stClosing
 	c.reason = reason
 	c.mu.Unlock()
-	l.beginClose()
+	l.beginClose(l.c)
 }
 
 // beginClose starts a graceful close on the loop: the writer gets the
 // close timeout to flush what is pending, then the connection lingers.
-func (l *loop) beginClose() {
-	c := l.c
+func (l *loop) beginClose(c *Conn) {
 	c.idleMs = 0 // a closing connection has only its flush and linger deadlines
 	c.mu.Lock()
 	if c.state&stClosed != 0 {
@@ -347,7 +325,7 @@ func (l *loop) beginClose() {
 	c.mu.Unlock()
 	switch {
 	case hard:
-		l.finishClose()
+		l.finishClose(l.c)
 	case pending:
 		c.deadline = time.Now().UnixNano() + int64(l.srv.opts.CloseTimeout)
 		_ = l.nc.SetWriteDeadline(time.Unix(0, c.deadline))
@@ -368,7 +346,7 @@ func (l *loop) linger() {
 		return
 	}
 	if st&(stHard|stNoLinger) != 0 || l.srv.opts.Linger <= 0 || l.nc.CloseWrite() != nil {
-		l.finishClose()
+		l.finishClose(l.c)
 		return
 	}
 	c.mu.Lock()
@@ -378,8 +356,7 @@ func (l *loop) linger() {
 }
 
 // finishClose closes the socket and calls OnClose, once.
-func (l *loop) finishClose() {
-	c := l.c
+func (l *loop) finishClose(c *Conn) {
 	c.mu.Lock()
 	if c.state&stClosed != 0 {
 		c.mu.Unlock()
@@ -440,17 +417,7 @@ func (l *loop) writeLoop() {
 			c.mu.Unlock()
 			return // closed hard meanwhile
 		}
-		q.pending -= n
-		for n > 0 {
-			if n >= len(q.bufs[0]) {
-				n -= len(q.bufs[0])
-				q.bufs[0] = nil
-				q.bufs = q.bufs[1:]
-				continue
-			}
-			q.bufs[0] = q.bufs[0][n:]
-			n = 0
-		}
+		q.sent(n)
 		unblocked := c.state&stWriteBlocked != 0 && q.pending <= bound/4
 		if unblocked {
 			c.state &^= stWriteBlocked
@@ -465,7 +432,7 @@ func (l *loop) writeLoop() {
 			c.state &^= stWriteArmed
 			c.wq = nil
 			c.mu.Unlock()
-			l.post((*loop).finishClose)
+			l.post(func(l *loop) { l.finishClose(c) })
 			return
 		}
 		c.mu.Unlock()

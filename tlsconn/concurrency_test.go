@@ -10,6 +10,7 @@ import (
 // another process: they all complete, at most WithMaxHandshakes run at a
 // time, and the server's goroutine count stays within that bound.
 func TestThousandConcurrentHandshakes(t *testing.T) {
+	skipOnPortable(t, "it counts goroutines to prove handshakes are bounded by a pool, and every connection adds one")
 	const clients, maxHS = 1000, 8
 	logs := &logSink{}
 	ns, ts := startTLS(t, serverConfig(), newEcho(), []Option{

@@ -39,12 +39,13 @@ func main() {
 	large := flag.Int("large-size", 0, fmt.Sprintf("payload bytes of the large message (default %d, quick 4 MiB)", full.LargeSize))
 	loops := flag.Int("loops", full.Loops, "event loops, threads and GOMAXPROCS of every server")
 	pin := flag.Bool("pin", full.Pin, "pin the server to CPU 0 and the load generator to CPU 1")
+	tags := flag.String("tags", "", "build tags for the servers, e.g. netpoll_portable: netpoll-based rows on the portable backend")
 	flag.Parse()
 
 	cfg := harness.NewConfig(*quick)
 	cfg.Servers = split(*servers)
 	cfg.Scenarios = split(*scenarios)
-	cfg.Loops, cfg.Pin = *loops, *pin
+	cfg.Loops, cfg.Pin, cfg.Tags = *loops, *pin, *tags
 	if *warmup > 0 {
 		cfg.Warmup = *warmup
 	}
@@ -73,7 +74,7 @@ func main() {
 	// Only a full, unfiltered run of the default settings replaces the
 	// committed results; anything else goes to a temp dir unless -out says.
 	official := !*quick && *servers == "" && *scenarios == "" && *warmup == 0 && *duration == 0 &&
-		*rounds == 0 && *idle == 0 && *large == 0 && *loops == full.Loops
+		*rounds == 0 && *idle == 0 && *large == 0 && *loops == full.Loops && *tags == ""
 	switch {
 	case *out != "":
 		cfg.OutDir = *out

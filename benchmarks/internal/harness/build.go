@@ -68,13 +68,18 @@ func modulePathOf(gomod string) string {
 	return ""
 }
 
-// build compiles target into dirs.Build/name and returns the binary's path.
-func build(ctx context.Context, dirs Dirs, name, target string) (string, error) {
+// build compiles target into dirs.Build/name, with the build tags if any,
+// and returns the binary's path.
+func build(ctx context.Context, dirs Dirs, name, target, tags string) (string, error) {
 	if err := os.MkdirAll(dirs.Build, 0o755); err != nil {
 		return "", err
 	}
 	bin := filepath.Join(dirs.Build, strings.ReplaceAll(name, "/", "-"))
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, target)
+	args := []string{"build", "-o", bin}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, target)...)
 	cmd.Dir = dirs.Root
 	var out bytes.Buffer
 	cmd.Stdout = &out

@@ -149,6 +149,10 @@ type Config struct {
 	Loops int
 	// Pin pins the server to CPU 0 and the load generator to CPU 1.
 	Pin bool
+	// Tags are build tags for the servers (not the load generator), such
+	// as "netpoll_portable" to run netpoll-based rows on the portable
+	// backend.
+	Tags string
 	// OutDir receives <date>.md, <date>.png and <date>.json.
 	OutDir string
 	// Summary, if set, is the RESULTS.md rewritten to point at this run.

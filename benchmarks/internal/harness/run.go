@@ -101,15 +101,15 @@ func (r *runner) logf(format string, args ...any) {
 // buildAll builds the load generator (a failure ends the run) and every
 // server (a failure is recorded and the server left out).
 func (r *runner) buildAll(ctx context.Context, servers []Server) error {
-	r.logf("building into %s (go build in %s)", r.dirs.Build, r.dirs.Root)
-	bin, err := build(ctx, r.dirs, "loadgen", loadgenTarget)
+	r.logf("building into %s (go build in %s; server tags %q)", r.dirs.Build, r.dirs.Root, r.cfg.Tags)
+	bin, err := build(ctx, r.dirs, "loadgen", loadgenTarget, "")
 	if err != nil {
 		return err
 	}
 	r.loadgen = bin
 	for _, s := range servers {
 		r.logf("  %-8s %s", s.Name, s.Target)
-		bin, err := build(ctx, r.dirs, s.Name, s.Target)
+		bin, err := build(ctx, r.dirs, s.Name, s.Target, r.cfg.Tags)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

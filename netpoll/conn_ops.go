@@ -1,0 +1,276 @@
+package netpoll
+
+// Conn methods and loop steps both backends share: they touch the Conn's
+// state and queue and post work to the connection's loop; each backend has
+// its own write, setPaused, loop and socket code.
+
+import "time"
+
+// ownedMin is the smallest owned remainder queued as it is; below it a copy
+// into the tail buffer is cheaper than one more iovec.
+const ownedMin = 16 << 10
+
+// queue copies b to the tail of c's write queue (or, if owned and large,
+// queues b itself) and reports whether b took a new buffer; false means it
+// was coalesced into the tail buffer, whose writer is already under way.
+// Called with c.mu held.
+func (c *Conn) queue(b []byte, owned bool) bool {
+	q := c.wq
+	if q == nil {
+		q = &writeQueue{}
+		c.wq = q
+	}
+	keep := owned && len(b) >= ownedMin // queue b itself, uncopied
+	if k := len(q.bufs); k > 0 && !keep {
+		tail := q.bufs[k-1]
+		if cap(tail)-len(tail) >= len(b) {
+			q.bufs[k-1] = append(tail, b...)
+			q.pending += len(b)
+			return false
+		}
+	}
+	var buf []byte
+	if keep {
+		// Capacity clipped to the length: nothing is ever coalesced into
+		// (written past the end of) a buffer the caller handed over.
+		buf = b[:len(b):len(b)]
+	} else {
+		buf = make([]byte, len(b), max(len(b), 4096))
+		copy(buf, b)
+	}
+	q.bufs = append(q.bufs, buf)
+	q.pending += len(b)
+	return true
+}
+
+// sent drops the first n bytes, which the kernel took, from the queue.
+func (q *writeQueue) sent(n int) {
+	q.pending -= n
+	for n > 0 {
+		if n >= len(q.bufs[0]) {
+			n -= len(q.bufs[0])
+			q.bufs[0] = nil
+			q.bufs = q.bufs[1:]
+			continue
+		}
+		q.bufs[0] = q.bufs[0][n:]
+		n = 0
+	}
+}
+
+// Write writes b as one contiguous piece of the stream. It never blocks:
+// what the kernel does not take at once is copied into the connection's
+// queue and sent when the socket is writable (the portable backend queues
+// every write, for the connection's writer goroutine). It writes all of b or nothing:
+// on success it returns len(b), nil. It fails with ErrClosed after Close,
+// and with ErrWriteQueueFull when the pending bound would be exceeded.
+func (c *Conn) Write(b []byte) (int, error) {
+	return c.write([][]byte{b}, len(b), false)
+}
+
+// WriteOwned is Write for a buffer the caller hands over: what the kernel
+// does not take at once is queued as b itself, not copied, so a large
+// message is held once instead of twice. After a successful call the caller
+// must not touch b again; after a failed one b is not kept and is the
+// caller's again. It suits buffers made for one message (a layer's encoded
+// output), not pooled ones. Small remainders are copied as with Write.
+func (c *Conn) WriteOwned(b []byte) (int, error) {
+	return c.write([][]byte{b}, len(b), true)
+}
+
+// Writev writes the buffers as one contiguous piece of the stream, with the
+// same guarantees as Write. It returns the total length on success.
+func (c *Conn) Writev(bufs ...[]byte) (int, error) {
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	return c.write(bufs, total, false)
+}
+
+// CloseWithError closes the connection gracefully like Close, reporting
+// reason to OnClose. It returns ErrClosed if the connection was already
+// closing.
+func (c *Conn) CloseWithError(reason error) error {
+	if reason == nil {
+		reason = ErrClosed
+	}
+	c.mu.Lock()
+	if c.state&(stClosing|stClosed) != 0 {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.state |= stClosing
+	c.reason = reason
+	c.mu.Unlock()
+	c.loop.post(func(l *loop) { l.beginClose(c) })
+	return nil
+}
+
+// CloseNow closes the connection at once; queued output is dropped. OnClose
+// runs with reason ErrClosed.
+func (c *Conn) CloseNow() error {
+	if !c.closeHard(ErrClosed) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// closeHard marks c for a close without flush and tells the loop. It
+// reports false if c was already closed.
+func (c *Conn) closeHard(reason error) bool {
+	c.mu.Lock()
+	if c.state&stClosed != 0 || c.state&stHard != 0 {
+		c.mu.Unlock()
+		return false
+	}
+	if c.state&stClosing == 0 {
+		c.reason = reason
+	}
+	c.state |= stClosing | stHard
+	c.wq = nil
+	c.mu.Unlock()
+	c.loop.post(func(l *loop) { l.finishClose(c) })
+	return true
+}
+
+// PauseReading stops reading from the socket (and so OnData) until
+// ResumeReading. Use it for backpressure when the layer above cannot keep
+// up; the peer is slowed by TCP flow control.
+func (c *Conn) PauseReading() { c.setPaused(true) }
+
+// ResumeReading undoes PauseReading.
+func (c *Conn) ResumeReading() { c.setPaused(false) }
+
+// Wake offers the bytes the handler left unconsumed to OnData once more, on
+// the connection's loop, without waiting for the peer's next bytes: for a
+// handler that declined input until something else happened (its layer
+// above caught up, a reply drained). It does nothing when no bytes are kept,
+// or while reading is paused (ResumeReading redelivers them).
+func (c *Conn) Wake() {
+	c.mu.Lock()
+	if c.state&(stOpened|stClosing|stClosed|stReadPaused) == stOpened {
+		c.redeliverLocked()
+	}
+	c.mu.Unlock()
+}
+
+// redeliverLocked posts a redelivery of the kept input, one task at a time
+// however often it is asked for. Called with c.mu held.
+func (c *Conn) redeliverLocked() {
+	if c.state&(stLeftover|stRedeliverPosted) == stLeftover {
+		c.state |= stRedeliverPosted
+		c.loop.post(func(l *loop) { l.redeliver(c) })
+	}
+}
+
+// Execute runs f on the connection's event loop, from any goroutine, without
+// blocking: f runs after the handler calls already made for c and is
+// serialized with all of them, so it may touch state that only the
+// connection's handler touches, and call its Handler as the loop would. This
+// is how a layer above netpoll finishes work begun elsewhere (a TLS
+// handshake, a worker's reply) on the connection's own loop, with no lock
+// handed between goroutines.
+//
+// If Execute returns nil, f runs exactly once, even if the connection closes
+// before its turn: then after OnClose (f can tell from its own state, which
+// its OnClose updated). Execute returns ErrClosed if the connection is
+// closed already, and ErrTooManyTasks if MaxExecutes of its functions are
+// still waiting; layers that may call it often coalesce their calls (one
+// pending flag per kind of work).
+func (c *Conn) Execute(f func(c *Conn)) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.state&stClosed != 0:
+		return ErrClosed
+	case c.state>>execShift >= MaxExecutes:
+		return ErrTooManyTasks
+	}
+	c.state += execOne
+	// Posted with c.mu held: the loop cannot finish closing c (which takes
+	// c.mu) and exit before this task is in its queue, so f always runs.
+	c.loop.post(func(*loop) {
+		c.mu.Lock()
+		c.state -= execOne
+		c.mu.Unlock()
+		f(c)
+	})
+	return nil
+}
+
+// MaxPendingWrite returns the bound on the connection's pending output
+// (WithMaxPendingWrite), for a layer that must check it before producing
+// bytes it cannot take back (tlsconn seals records only if they fit).
+func (c *Conn) MaxPendingWrite() int { return c.loop.srv.opts.MaxPendingWrite }
+
+// SetIdleTimeout sets this connection's idle timeout, overriding
+// WithIdleTimeout; zero disables it.
+func (c *Conn) SetIdleTimeout(d time.Duration) {
+	ms := uint32(min(max(d.Milliseconds(), 0), 1<<32-1))
+	c.mu.Lock()
+	c.idleSet = ms
+	posted := c.state&stIdlePosted != 0
+	c.state |= stIdlePosted
+	c.mu.Unlock()
+	if posted {
+		return // the queued task will apply the latest value
+	}
+	c.loop.post(func(l *loop) {
+		c.mu.Lock()
+		ms := c.idleSet
+		c.state &^= stIdlePosted
+		c.mu.Unlock()
+		c.idleMs = ms
+		l.watch(c)
+	})
+}
+
+// deliver hands data (the loop's buffer, or c.in's) to the handler and
+// keeps what it leaves unconsumed.
+func (l *loop) deliver(c *Conn, data []byte) {
+	hadLeftover := c.in.Len() > 0
+	consumed, herr := l.srv.h.OnData(c, data)
+	if herr == nil {
+		herr = c.in.Keep(data, consumed, l.srv.opts.MaxInputBuffer)
+	} else {
+		c.in.Reset()
+	}
+	if has := c.in.Len() > 0; has != hadLeftover {
+		// Keep stLeftover in step with c.in, so ResumeReading and Wake
+		// post a redelivery only when there is something to redeliver.
+		c.mu.Lock()
+		if has {
+			c.state |= stLeftover
+		} else {
+			c.state &^= stLeftover
+		}
+		c.mu.Unlock()
+	}
+	if herr != nil {
+		_ = c.CloseWithError(herr)
+	}
+}
+
+// setReason records why c closes unless a reason is already set.
+func (c *Conn) setReason(err error) {
+	c.mu.Lock()
+	if c.reason == nil {
+		c.reason = err
+	}
+	c.mu.Unlock()
+}
+
+// due returns the loop time at which c must be looked at again: its
+// deadline, or the end of its idle time if that comes first (a closing
+// connection has no idle time: beginClose clears it).
+func (c *Conn) due() int64 {
+	idle := int64(0)
+	if c.idleMs > 0 {
+		idle = c.lastRead + int64(c.idleMs)*1e6
+	}
+	if c.deadline != 0 && (idle == 0 || c.deadline < idle) {
+		return c.deadline
+	}
+	return idle
+}
