@@ -274,3 +274,34 @@ func (c *Conn) due() int64 {
 	}
 	return idle
 }
+
+// overflow reports ErrWriteQueueFull; it is called with c.mu held and
+// releases it.
+func (c *Conn) overflow() error {
+	closeIt := c.loop.srv.opts.CloseOnOverflow
+	c.mu.Unlock()
+	if closeIt {
+		c.closeHard(ErrWriteQueueFull)
+	}
+	return ErrWriteQueueFull
+}
+
+// abort closes c at once with reason, keeping an earlier reason if one was
+// set by Close.
+func (l *loop) abort(c *Conn, reason error) {
+	c.setReason(reason)
+	l.finishClose(c)
+}
+
+// closeGracefully is CloseWithError on the loop itself: no task needed.
+func (l *loop) closeGracefully(c *Conn, reason error) {
+	c.mu.Lock()
+	if c.state&(stClosing|stClosed) != 0 {
+		c.mu.Unlock()
+		return
+	}
+	c.state |= stClosing
+	c.reason = reason
+	c.mu.Unlock()
+	l.beginClose(c)
+}

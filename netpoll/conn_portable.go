@@ -27,12 +27,7 @@ func (c *Conn) write(bufs [][]byte, total int, owned bool) (int, error) {
 		return 0, ErrClosed
 	}
 	if c.wq != nil && c.wq.pending+total > c.loop.srv.opts.MaxPendingWrite {
-		closeIt := c.loop.srv.opts.CloseOnOverflow
-		c.mu.Unlock()
-		if closeIt {
-			c.closeHard(ErrWriteQueueFull)
-		}
-		return 0, ErrWriteQueueFull
+		return 0, c.overflow()
 	}
 	for _, b := range bufs {
 		if len(b) > 0 {

@@ -66,17 +66,6 @@ func (c *Conn) write(bufs [][]byte, total int, owned bool) (int, error) {
 	return total, nil
 }
 
-// overflow reports ErrWriteQueueFull; it is called with c.mu held and
-// releases it.
-func (c *Conn) overflow() error {
-	closeIt := c.loop.srv.opts.CloseOnOverflow
-	c.mu.Unlock()
-	if closeIt {
-		c.closeHard(ErrWriteQueueFull)
-	}
-	return ErrWriteQueueFull
-}
-
 // writeFailed closes the connection after a fatal write error; n bytes went
 // out before it.
 func (c *Conn) writeFailed(n int, err error) (int, error) {

@@ -225,13 +225,6 @@ func (l *loop) redeliver(c *Conn) {
 	l.deliver(c, c.in.Bytes())
 }
 
-// abort closes c at once with reason, keeping an earlier reason if one was
-// set by Close.
-func (l *loop) abort(c *Conn, reason error) {
-	c.setReason(reason)
-	l.finishClose(c)
-}
-
 // register adds a new connection to the loop and calls OnOpen.
 func (l *loop) register(c *Conn) error {
 	if l.shutting {
@@ -389,19 +382,6 @@ func (l *loop) expire(c *Conn) {
 	if c.wheeled == 0 {
 		l.watch(c)
 	}
-}
-
-// closeGracefully is CloseWithError on the loop itself: no task needed.
-func (l *loop) closeGracefully(c *Conn, reason error) {
-	c.mu.Lock()
-	if c.state&(stClosing|stClosed) != 0 {
-		c.mu.Unlock()
-		return
-	}
-	c.state |= stClosing
-	c.reason = reason
-	c.mu.Unlock()
-	l.beginClose(c)
 }
 
 // shutdown closes every connection of the loop, gracefully or not.

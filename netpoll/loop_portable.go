@@ -158,9 +158,9 @@ func (l *loop) step() bool {
 		switch {
 		case err == nil || errors.Is(err, os.ErrDeadlineExceeded):
 		case err == io.EOF:
-			l.abort(io.EOF)
+			l.abort(l.c, io.EOF)
 		default:
-			l.abort(fmt.Errorf("netpoll: read: %w", err))
+			l.abort(l.c, fmt.Errorf("netpoll: read: %w", err))
 		}
 	}
 	return true
@@ -181,8 +181,10 @@ func (l *loop) read(deadline int64) (int, error) {
 		l.mu.Unlock()
 		return 0, nil
 	}
-	// Set under l.mu, before reading is: a wake either comes before (and
-	// the task check above sees its task) or moves this deadline.
+	// Set under l.mu, before reading is: a post either comes before (and
+	// the check above sees its task) or moves this deadline into the past.
+	// A bare wake that comes before (writes backing up) is seen after this
+	// read: its bytes are then kept, not delivered, until reading resumes.
 	_ = l.nc.SetReadDeadline(dl)
 	l.reading = true
 	l.mu.Unlock()
@@ -210,7 +212,7 @@ func (l *loop) received(n int) {
 	case st&(stReadPaused|stWriteBlocked) != 0:
 		// Read just before reading paused: keep it for when it resumes.
 		if err := c.in.Keep(c.in.Append(data), 0, l.srv.opts.MaxInputBuffer); err != nil {
-			l.abort(err)
+			l.abort(l.c, err)
 			return
 		}
 		l.stashed = true
@@ -263,9 +265,9 @@ func (l *loop) expire(st uint32, now int64) bool {
 		l.finishClose(l.c)
 	case c.deadline != 0 && now >= c.deadline:
 		c.deadline = 0
-		l.closeGracefully(ErrDeadline)
+		l.closeGracefully(l.c, ErrDeadline)
 	case !closing && c.idleMs > 0 && now >= c.lastRead+int64(c.idleMs)*1e6:
-		l.abort(ErrIdleTimeout)
+		l.abort(l.c, ErrIdleTimeout)
 	default:
 		return false
 	}
@@ -288,27 +290,6 @@ func (l *loop) redeliver(c *Conn) {
 	}
 	l.stashed = false
 	l.deliver(c, c.in.Bytes())
-}
-
-// abort closes the connection at once with reason, keeping an earlier
-// reason if Close set one.
-func (l *loop) abort(reason error) {
-	l.c.setReason(reason)
-	l.finishClose(l.c)
-}
-
-// closeGracefully is CloseWithError on the loop itself.
-func (l *loop) closeGracefully(reason error) {
-	c := l.c
-	c.mu.Lock()
-	if c.state&(stClosing|stClosed) != 0 {
-		c.mu.Unlock()
-		return
-	}
-	c.state |= stClosing
-	c.reason = reason
-	c.mu.Unlock()
-	l.beginClose(l.c)
 }
 
 // beginClose starts a graceful close on the loop: the writer gets the
