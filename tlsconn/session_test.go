@@ -230,7 +230,7 @@ func TestWriteRefusedBeforeSealing(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.low.mu.Lock()
-	m.low.bound = 10000 // the bound comes from the connection below
+	m.low.bound = 10000  // the bound comes from the connection below
 	m.low.maxPend = 5000 // the kernel took nothing of earlier writes
 	m.low.mu.Unlock()
 	if _, err := m.c.Write(make([]byte, 4000)); err != nil {
