@@ -442,7 +442,12 @@ func (l *loop) shutdown(hard bool) {
 		} else {
 			c.mu.Lock()
 			c.state |= stNoLinger
+			lingering := c.state&stLinger != 0
 			c.mu.Unlock()
+			if lingering {
+				l.finishClose(c) // flushed already; Shutdown does not linger
+				continue
+			}
 			_ = c.CloseWithError(ErrServerClosed)
 		}
 	}
