@@ -39,7 +39,7 @@ import (
 // 6455 gives them, and are logged once per connection.
 func Websocket(ip string, port int, h iface.IWebsocketHandler, opts ...Option) *Server {
 	s := New(ip, port, opts...)
-	s.ws = h
+	s.proto = s.wsProtocol(h)
 	return s
 }
 
@@ -48,10 +48,11 @@ func Websocket(ip string, port int, h iface.IWebsocketHandler, opts ...Option) *
 // jobs.
 type wsProtocol struct {
 	s     *Server
+	h     iface.IWebsocketHandler
 	codec *ws.Server
 }
 
-func (s *Server) wsProtocol() protocol {
+func (s *Server) wsProtocol(h iface.IWebsocketHandler) protocol {
 	o := []ws.Option{ws.WithMaxMessageSize(int64(s.opts.wsMaxMessage))}
 	if s.opts.wsCompression {
 		o = append(o, ws.WithDeflate(ws.DeflateOptions{Threshold: s.opts.wsDeflateThreshold}))
@@ -62,7 +63,36 @@ func (s *Server) wsProtocol() protocol {
 	if s.opts.httpHandler != nil {
 		o = append(o, ws.WithHTTPHandler(s.serveHTTP))
 	}
-	return wsProtocol{s: s, codec: ws.NewServer(wsEvents{s}, o...)}
+	return wsProtocol{s: s, h: h, codec: ws.NewServer(wsEvents{s}, o...)}
+}
+
+func (p wsProtocol) onOpen(c *connection)  { p.h.Open(c) }
+func (p wsProtocol) onClose(c *connection) { p.h.Close(c) }
+
+// onMessage runs the application's Message handler for r, then releases
+// the codec's close frame held for it.
+func (p wsProtocol) onMessage(r *request) {
+	if !p.s.opts.handlerOnLoop {
+		defer r.conn.ws.codec.ReleaseClose()
+	}
+	p.h.Message(r)
+}
+
+func (wsProtocol) send(c *connection, _ uint32, data []byte) (int, error) { return c.ws.binary(data) }
+func (wsProtocol) text(c *connection, data []byte) (int, error)           { return c.ws.text(data) }
+func (wsProtocol) binary(c *connection, data []byte) (int, error)         { return c.ws.binary(data) }
+func (wsProtocol) closeConn(c *connection, code int, reason string) error {
+	return c.ws.close(code, reason)
+}
+func (wsProtocol) query(c *connection) url.Values { return c.ws.query() }
+func (wsProtocol) name() string                   { return "websocket" }
+
+// stopping sends every open WebSocket connection a close frame with code
+// 1001, before Shutdown closes them.
+func (p wsProtocol) stopping() {
+	for _, c := range p.s.conns.GetConnects() {
+		_ = c.(*connection).ws.codec.Close(ws.StatusGoingAway, "server stopping")
+	}
 }
 
 // wsConn is the WebSocket side of a connection: the codec's Transport, so
@@ -174,32 +204,13 @@ func (e wsEvents) OnMessage(codec *ws.ServerConn, op ws.OpCode, payload []byte) 
 	if op == ws.OpText {
 		m = util.NewTextMessage(data)
 	}
-	j := message(w.c, *m)
+	r := newRequest(w.c, *m)
 	if !e.s.opts.handlerOnLoop {
 		codec.HoldClose()
 	}
-	e.s.deliver(w.c, j)
+	e.s.disp.Deliver(w.c, r)
 }
 
 // OnClose sees the client's close frame; Feed's error reports it too, and
 // the connection's end runs the Close handler.
 func (wsEvents) OnClose(*ws.ServerConn, ws.StatusCode, string) {}
-
-// wsMessage runs the application's Message handler for r, then releases
-// the codec's close frame held for it.
-func (s *Server) wsMessage(r *request) {
-	if !s.opts.handlerOnLoop {
-		defer r.conn.ws.codec.ReleaseClose()
-	}
-	s.ws.Message(r)
-}
-
-// wsGoingAway sends every open WebSocket connection a close frame with
-// code 1001, before Shutdown closes them.
-func (s *Server) wsGoingAway() {
-	for _, c := range s.conns.GetConnects() {
-		if w := c.(*connection).ws; w != nil {
-			_ = w.codec.Close(ws.StatusGoingAway, "server stopping")
-		}
-	}
-}
