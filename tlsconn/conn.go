@@ -38,10 +38,9 @@ type Conn struct {
 
 	// Owned by the loop: record reads and the inner handler's callbacks
 	// all run there.
-	src         []byte // ciphertext being fed to crypto/tls
-	rec         recordCursor
-	plain       netpoll.Input // plaintext not consumed (or, while paused, not delivered) yet
-	undelivered bool          // plain holds bytes the handler has not seen
+	src   []byte // ciphertext being fed to crypto/tls
+	rec   recordCursor
+	plain netpoll.Input // plaintext not consumed (or, while paused, not delivered) yet
 
 	// wmu serializes record writes and their hand-off to low, so records
 	// reach the connection in the order they were sealed.
@@ -119,6 +118,7 @@ func (c *Conn) sealLocked(bufs [][]byte, total int) (int, error) {
 	size := sealedSize(total)
 	p, bound := c.low.Pending(), c.low.MaxPendingWrite()
 	if p > 0 && p+size > bound {
+		c.low.NotifyDrain() // as netpoll does for the writes it refuses
 		return 0, netpoll.ErrWriteQueueFull
 	}
 	if total <= directMax && p+size <= bound {
@@ -260,6 +260,14 @@ func (c *Conn) ResumeReading() {
 		c.applyPauseLocked()
 	}
 	c.mu.Unlock()
+	c.Wake()
+}
+
+// Wake offers the plaintext the Handler left unconsumed (or that arrived
+// while reading was paused) to OnData once more, on the connection's loop,
+// without waiting for the peer's next bytes, like netpoll.Conn.Wake: for a
+// handler that declined input until its replies drained (OnDrain).
+func (c *Conn) Wake() {
 	if c.redeliver.CompareAndSwap(false, true) {
 		if c.low.Execute(func(*netpoll.Conn) { c.redeliverHeld() }) != nil {
 			c.redeliver.Store(false) // closed: nothing to deliver
@@ -273,6 +281,15 @@ func (c *Conn) ResumeReading() {
 func (c *Conn) Execute(f func(c *Conn)) error {
 	return c.low.Execute(func(*netpoll.Conn) { f(c) })
 }
+
+// WriteBlocked reports whether the encrypted output pending below is above
+// the high-water mark (see netpoll.Conn.WriteBlocked): the signal to stop
+// handing the peer's requests to the application until OnDrain.
+func (c *Conn) WriteBlocked() bool { return c.low.WriteBlocked() }
+
+// NotifyDrain asks for one OnDrain call (see DrainHandler) once the output
+// pending below has drained to the low-water mark.
+func (c *Conn) NotifyDrain() { c.low.NotifyDrain() }
 
 // MaxPendingWrite returns the pending-write bound of the connection below,
 // which Write checks before sealing.

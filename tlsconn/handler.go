@@ -34,6 +34,14 @@ type Handler interface {
 	OnClose(c *Conn, reason error)
 }
 
+// DrainHandler is implemented by a Handler that wants OnDrain, as with
+// netpoll.DrainHandler: called on the loop when the connection's encrypted
+// output has drained to the low-water mark after it was above the high-water
+// mark (Conn.WriteBlocked), after a refused write, or after NotifyDrain.
+type DrainHandler interface {
+	OnDrain(c *Conn)
+}
+
 // HandlerFuncs adapts three functions to a Handler; nil fields are no-ops (a
 // nil Data consumes and discards everything).
 type HandlerFuncs = netpoll.Funcs[*Conn]

@@ -67,6 +67,9 @@ func (l *memLower) CloseAfter(d time.Duration) {
 	l.mu.Unlock()
 }
 
+func (l *memLower) WriteBlocked() bool { return false }
+func (l *memLower) NotifyDrain()       {}
+
 func (l *memLower) MaxPendingWrite() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -30,6 +30,8 @@ type lower interface {
 	SetIdleTimeout(d time.Duration)
 	Execute(f func(*netpoll.Conn)) error
 	CloseAfter(d time.Duration)
+	WriteBlocked() bool
+	NotifyDrain()
 }
 
 // Session states, guarded by Conn.mu and changed only on the loop.
@@ -287,7 +289,6 @@ func (c *Conn) pump() error {
 func (c *Conn) deliver(p []byte) error {
 	if c.closing.Load() {
 		c.plain.Reset()
-		c.undelivered = false
 		return nil
 	}
 	data := c.plain.Append(p)
@@ -296,10 +297,8 @@ func (c *Conn) deliver(p []byte) error {
 	}
 	limit := c.srv.opts.maxInputBuffer
 	if c.userPaused.Load() {
-		c.undelivered = true
 		return c.plain.Keep(data, 0, limit)
 	}
-	c.undelivered = false
 	consumed, err := c.srv.h.OnData(c, data)
 	if err != nil {
 		c.plain.Reset()
@@ -318,14 +317,15 @@ func (c *Conn) afterDelivery(err error) {
 	}
 }
 
-// redeliverHeld delivers the plaintext held back by PauseReading; ResumeReading
-// runs it on the loop with Execute.
+// redeliverHeld offers the kept plaintext (held back by PauseReading, or
+// left unconsumed) to the handler again; ResumeReading and Wake run it on
+// the loop with Execute.
 func (c *Conn) redeliverHeld() {
 	c.redeliver.Store(false)
 	c.mu.Lock()
 	open := c.state == stOpen
 	c.mu.Unlock()
-	if !open || !c.undelivered || c.userPaused.Load() {
+	if !open || c.plain.Len() == 0 || c.userPaused.Load() {
 		return
 	}
 	c.afterDelivery(c.deliver(nil))
@@ -372,7 +372,6 @@ func (c *Conn) closed(reason error) {
 		c.srv.peerGone(c, reason)
 	case prev == stOpen:
 		c.plain.Reset()
-		c.undelivered = false
 		c.srv.h.OnClose(c, reason)
 	}
 }
