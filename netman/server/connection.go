@@ -35,11 +35,13 @@ type connection struct {
 
 // Connection flags, read without locks.
 const (
-	flagClosed uint32 = 1 << iota
+	flagClosed    uint32 = 1 << iota
+	flagInHandler        // one of its jobs runs on a worker now: its writes may wait for room
 )
 
 func (c *connection) has(f uint32) bool { return c.flags.Load()&f != 0 }
 func (c *connection) set(f uint32)      { c.flags.Or(f) }
+func (c *connection) clearInHandler()   { c.flags.And(^flagInHandler) }
 
 // Inbox returns the connection's dispatch inbox.
 func (c *connection) Inbox() *dispatch.Inbox[*connection, *request] { return &c.inbox }
@@ -51,15 +53,34 @@ func (c *connection) GetID() int { return c.id }
 
 // Send writes one message with the server's packer (on a WebSocket
 // server, a binary message).
+// A message that does not fit the connection's write queue follows the
+// server's write policy (see WithWriteWait): it fails with
+// ErrWriteQueueFull, is counted and logged.
 func (c *connection) Send(msgID uint32, data []byte) (int, error) {
-	return c.srv.proto.send(c, msgID, data)
+	n, err := c.srv.proto.send(c, msgID, data)
+	if err != nil && errors.Is(err, ErrWriteQueueFull) {
+		return c.srv.overflow(c, func() (int, error) { return c.srv.proto.send(c, msgID, data) })
+	}
+	return n, err
 }
 
-// Text sends a WebSocket text message.
-func (c *connection) Text(data []byte) (int, error) { return c.srv.proto.text(c, data) }
+// Text sends a WebSocket text message, with Send's write policy.
+func (c *connection) Text(data []byte) (int, error) {
+	n, err := c.srv.proto.text(c, data)
+	if err != nil && errors.Is(err, ErrWriteQueueFull) {
+		return c.srv.overflow(c, func() (int, error) { return c.srv.proto.text(c, data) })
+	}
+	return n, err
+}
 
-// Binary sends a WebSocket binary message.
-func (c *connection) Binary(data []byte) (int, error) { return c.srv.proto.binary(c, data) }
+// Binary sends a WebSocket binary message, with Send's write policy.
+func (c *connection) Binary(data []byte) (int, error) {
+	n, err := c.srv.proto.binary(c, data)
+	if err != nil && errors.Is(err, ErrWriteQueueFull) {
+		return c.srv.overflow(c, func() (int, error) { return c.srv.proto.binary(c, data) })
+	}
+	return n, err
+}
 
 // Close closes the connection once what was sent is flushed (on a
 // WebSocket, after a close frame with code 1000).

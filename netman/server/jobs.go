@@ -13,11 +13,37 @@ type dispatcher = dispatch.Dispatcher[*connection, *request]
 // its protocol, and a full inbox pauses the connection's transport.
 type jobs struct{ s *Server }
 
-func (j jobs) Open(c *connection)                { j.s.proto.onOpen(c) }
-func (j jobs) Message(c *connection, r *request) { j.s.proto.onMessage(r) }
-func (j jobs) Close(c *connection)               { j.s.proto.onClose(c) }
-func (j jobs) Pause(c *connection)               { c.t.PauseReading() }
-func (j jobs) Resume(c *connection)              { c.t.ResumeReading() }
+// Open, Message and Close run on a worker, or on the loop with
+// WithHandlerOnLoop; on a worker, the connection's own writes may wait for
+// room (see WithWriteWait), so the job marks the connection as in its
+// handler.
+func (j jobs) Open(c *connection) {
+	if !j.s.opts.handlerOnLoop {
+		c.set(flagInHandler)
+		defer c.clearInHandler()
+	}
+	j.s.proto.onOpen(c)
+}
+
+func (j jobs) Message(c *connection, r *request) {
+	if !j.s.opts.handlerOnLoop {
+		c.set(flagInHandler)
+		defer c.clearInHandler()
+	}
+	j.s.proto.onMessage(r)
+}
+
+func (j jobs) Close(c *connection) {
+	if !j.s.opts.handlerOnLoop {
+		c.set(flagInHandler)
+		defer c.clearInHandler()
+	}
+	j.s.proto.onClose(c)
+}
+
+func (j jobs) Pause(c *connection)        { c.t.PauseReading() }
+func (j jobs) Resume(c *connection)       { c.t.ResumeReading() }
+func (j jobs) Blocked(c *connection) bool { return c.t.WriteBlocked() }
 
 // Panicked logs a panic in user code and closes only that connection.
 func (j jobs) Panicked(c *connection, v any, stack []byte) {

@@ -42,6 +42,8 @@ type options struct {
 
 	wsDeflateThreshold int          // smallest message compressed; 0: the ws default (tests lower it)
 	httpHandler        http.Handler // plain HTTP requests on a WebSocket port
+	writeWait          time.Duration
+	closeOnOverflow    bool
 }
 
 func defaultOptions() options {
@@ -52,6 +54,7 @@ func defaultOptions() options {
 		workers:      1024,
 		maxInbox:     1024,
 		wsMaxMessage: 16 << 20,
+		writeWait:    DefaultWriteWait,
 	}
 }
 

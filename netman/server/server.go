@@ -57,10 +57,15 @@ type Server struct {
 	listened bool
 	stopped  bool
 
-	conns  manager
-	disp   *dispatcher
-	ids    atomic.Int64
-	unrLog zerolog.Logger
+	conns    manager
+	disp     *dispatcher
+	ids      atomic.Int64
+	unrLog   zerolog.Logger
+	writeLog zerolog.Logger // sampled, like unrLog
+	writes   struct {
+		waiters
+		refused, waited, closed atomic.Uint64
+	}
 }
 
 var _ iface.IServer = (*Server)(nil)
@@ -75,6 +80,7 @@ func New(ip string, port int, opts ...Option) *Server {
 	}
 	s.log = zerolog.New(s.opts.logOutput).Level(s.opts.logLevel).With().Timestamp().Str("server", s.addr()).Logger()
 	s.unrLog = s.log.Sample(&zerolog.BurstSampler{Burst: 5, Period: time.Second})
+	s.writeLog = s.log.Sample(&zerolog.BurstSampler{Burst: 5, Period: time.Second})
 	var rtOpts []router.Option[*request]
 	if s.opts.notFound != nil {
 		rtOpts = append(rtOpts, router.WithNotFound(route(s.opts.notFound)))
@@ -243,6 +249,7 @@ func (s *Server) opened(c *connection) {
 func (s *Server) closed(c *connection, reason error) {
 	c.set(flagClosed)
 	s.conns.remove(c)
+	s.writes.wake(c) // a writer waiting for room finds the connection closed
 	switch {
 	case normalClose(reason), errors.Is(reason, ws.ErrClosed):
 		s.log.Debug().Int("conn", c.id).AnErr("reason", reason).Msg("connection closed")

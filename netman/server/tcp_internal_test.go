@@ -22,6 +22,8 @@ func (discard) LocalAddr() net.Addr              { return nil }
 func (discard) PauseReading()                    {}
 func (discard) ResumeReading()                   {}
 func (discard) Context() any                     { return nil }
+func (discard) WriteBlocked() bool               { return false }
+func (discard) NotifyDrain()                     {}
 func (discard) SetContext(any)                   {}
 
 // TestHeaderAloneThenBody: a header arriving in one read and its body in

@@ -18,6 +18,8 @@ type transport interface {
 	LocalAddr() net.Addr
 	PauseReading()
 	ResumeReading()
+	WriteBlocked() bool
+	NotifyDrain()
 	Context() any
 	SetContext(v any)
 }
@@ -67,6 +69,16 @@ func (h adapter[C]) OnOpen(t C) {
 
 func (h adapter[C]) OnData(t C, b []byte) (int, error) {
 	return h.p.data(t.Context().(*connection), b)
+}
+
+// OnDrain implements netpoll.DrainHandler and tlsconn.DrainHandler: the
+// connection's output has drained, so its held-back messages go on and its
+// waiting writers try again.
+func (h adapter[C]) OnDrain(t C) {
+	if c, ok := t.Context().(*connection); ok {
+		h.s.disp.Wake(c)
+		h.s.writes.wake(c)
+	}
 }
 
 func (h adapter[C]) OnClose(t C, reason error) {

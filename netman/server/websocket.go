@@ -72,9 +72,7 @@ func (p wsProtocol) onClose(c *connection) { p.h.Close(c) }
 // onMessage runs the application's Message handler for r, then releases
 // the codec's close frame held for it.
 func (p wsProtocol) onMessage(r *request) {
-	if !p.s.opts.handlerOnLoop {
-		defer r.conn.ws.codec.ReleaseClose()
-	}
+	defer r.conn.ws.codec.ReleaseClose()
 	p.h.Message(r)
 }
 
@@ -204,11 +202,10 @@ func (e wsEvents) OnMessage(codec *ws.ServerConn, op ws.OpCode, payload []byte) 
 	if op == ws.OpText {
 		m = util.NewTextMessage(data)
 	}
-	r := newRequest(w.c, *m)
-	if !e.s.opts.handlerOnLoop {
-		codec.HoldClose()
-	}
-	e.s.disp.Deliver(w.c, r)
+	// Held for every message, also on the loop: a message may wait in the
+	// inbox while the connection's output is backed up.
+	codec.HoldClose()
+	e.s.disp.Deliver(w.c, newRequest(w.c, *m))
 }
 
 // OnClose sees the client's close frame; Feed's error reports it too, and

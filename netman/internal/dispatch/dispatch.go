@@ -35,6 +35,10 @@ type Handler[C, M any] interface {
 	// loop or a worker and must not block.
 	Pause(c C)
 	Resume(c C)
+	// Blocked reports whether c's output is above its high-water mark:
+	// its next message is then held back until Wake (see Dispatcher.Wake).
+	// It must be cheap and must not block.
+	Blocked(c C) bool
 	// Panicked is called, on the same goroutine, when Open, Message or
 	// Close panicked with v; the dispatcher goes on with the next job.
 	Panicked(c C, v any, stack []byte)
@@ -46,6 +50,7 @@ const (
 	paused                      // reading paused because the inbox is full
 	openJob                     // the inbox holds the open job
 	closeJob                    // the inbox holds the close job
+	held                        // messages wait for Wake: the connection's output is backed up
 )
 
 // Inbox is one connection's queue of jobs; embed it in the connection. The
@@ -73,6 +78,13 @@ func (in *Inbox[C, M]) Paused() bool {
 	return in.flags&paused != 0
 }
 
+// Held reports whether the inbox's messages are held back until Wake.
+func (in *Inbox[C, M]) Held() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.flags&held != 0
+}
+
 // Default bounds of an inbox.
 const (
 	// DefaultMaxMessages is the default bound on a connection's queued
@@ -88,8 +100,17 @@ const (
 )
 
 // Dispatcher runs connections' jobs through a Handler, on a pool of workers or, with
-// OnLoop, on the caller's goroutine (the event loop). Its Open, Deliver and
-// Closed are called on the connection's loop.
+// OnLoop, on the caller's goroutine (the event loop). Its Open, Deliver,
+// Closed and Wake are called on the connection's loop.
+//
+// Backpressure: before each message the dispatcher asks Handler.Blocked. A
+// connection whose output is backed up is not given its next message; its
+// messages stay in its inbox (reading stops too: the inbox bound, and
+// netpoll's own high-water mark), the worker goes on with other
+// connections, and Wake, called when the output has drained, puts the
+// connection back on the pool. So a handler that answers each message with
+// no more than its output bound allows never overflows it, however slowly
+// the peer reads, and no goroutine waits for a slow connection.
 type Dispatcher[C Conn[C, M], M Message[M]] struct {
 	h           Handler[C, M]
 	onLoop      bool
@@ -126,25 +147,55 @@ func (d *Dispatcher[C, M]) Open(c C) { d.job(c, openJob) }
 func (d *Dispatcher[C, M]) Closed(c C) { d.job(c, closeJob) }
 
 func (d *Dispatcher[C, M]) job(c C, kind uint32) {
+	in := c.Inbox()
 	if d.onLoop {
-		var zero M
-		d.run(c, kind, zero)
+		in.mu.Lock()
+		queued := in.head != *new(M)
+		if queued { // held messages: the close job waits behind them
+			in.flags |= kind
+		}
+		in.mu.Unlock()
+		if queued {
+			d.drainOnLoop(c) // a closed connection is not blocked: runs them now
+			return
+		}
+		d.run(c, kind, *new(M))
 		return
 	}
-	in := c.Inbox()
 	in.mu.Lock()
 	in.flags |= kind
+	if kind == closeJob {
+		in.flags &^= held // a closed connection's output is not backed up any more
+	}
 	d.scheduleLocked(c, in)
 }
 
-// Deliver queues message m of c, or runs it at once with OnLoop.
+// Deliver queues message m of c, or runs it at once with OnLoop unless its
+// output is backed up.
 func (d *Dispatcher[C, M]) Deliver(c C, m M) {
+	in := c.Inbox()
+	var zero M
 	if d.onLoop {
-		d.run(c, 0, m)
+		in.mu.Lock()
+		empty := in.head == zero
+		in.mu.Unlock()
+		if empty && !d.h.Blocked(c) {
+			d.run(c, 0, m)
+			return
+		}
+	}
+	in.mu.Lock()
+	d.appendLocked(c, in, m)
+	if d.onLoop {
+		in.flags |= held
+		in.mu.Unlock()
 		return
 	}
-	in := c.Inbox()
-	in.mu.Lock()
+	d.scheduleLocked(c, in)
+}
+
+// appendLocked queues m at the tail and pauses reading at the bound.
+func (d *Dispatcher[C, M]) appendLocked(c C, in *Inbox[C, M], m M) {
 	var zero M
 	if in.tail == zero {
 		in.head = m
@@ -153,20 +204,81 @@ func (d *Dispatcher[C, M]) Deliver(c C, m M) {
 	}
 	in.tail = m
 	in.pending++
-	if in.flags&paused == 0 && (int(in.pending) >= d.maxMessages || full(in.head, m)) {
+	d.pauseIfFullLocked(c, in, m)
+}
+
+func (d *Dispatcher[C, M]) pauseIfFullLocked(c C, in *Inbox[C, M], last M) {
+	if in.flags&paused == 0 && (int(in.pending) >= d.maxMessages || full(in.head, last)) {
 		in.flags |= paused
 		d.h.Pause(c)
 	}
+}
+
+// Wake gives c its held-back messages again, once its output has drained:
+// on the pool, or at once on the loop with OnLoop. It does nothing if none
+// are held.
+func (d *Dispatcher[C, M]) Wake(c C) {
+	if d.onLoop {
+		d.drainOnLoop(c)
+		return
+	}
+	in := c.Inbox()
+	in.mu.Lock()
+	if in.flags&held == 0 {
+		in.mu.Unlock()
+		return
+	}
+	in.flags &^= held
 	d.scheduleLocked(c, in)
 }
 
-// scheduleLocked puts c on the pool unless it is there; it releases in.mu.
+// scheduleLocked puts c on the pool unless it is there or held back; it
+// releases in.mu.
 func (d *Dispatcher[C, M]) scheduleLocked(c C, in *Inbox[C, M]) {
-	schedule := in.flags&queued == 0
-	in.flags |= queued
+	schedule := in.flags&(queued|held) == 0
+	if schedule {
+		in.flags |= queued
+	}
 	in.mu.Unlock()
 	if schedule {
 		d.pool.push(c)
+	}
+}
+
+// drainOnLoop runs c's queued messages on the loop until its output backs
+// up again, then the close job if it came.
+func (d *Dispatcher[C, M]) drainOnLoop(c C) {
+	in := c.Inbox()
+	var zero M
+	for {
+		in.mu.Lock()
+		m := in.head
+		if m == zero {
+			closing := in.flags&closeJob != 0
+			in.flags &^= held | closeJob
+			in.mu.Unlock()
+			if closing {
+				d.run(c, closeJob, zero)
+			}
+			return
+		}
+		in.mu.Unlock()
+		if d.h.Blocked(c) {
+			return // still held; Wake comes with the drain
+		}
+		in.mu.Lock()
+		in.head = m.Next()
+		if in.head == zero {
+			in.tail = zero
+		}
+		in.pending--
+		if in.flags&paused != 0 && int(in.pending) < d.maxMessages/2 {
+			in.flags &^= paused
+			d.h.Resume(c)
+		}
+		in.mu.Unlock()
+		m.SetNext(zero)
+		d.run(c, 0, m)
 	}
 }
 
@@ -210,6 +322,10 @@ func (d *Dispatcher[C, M]) drain(c C) {
 			d.run(c, openJob, zero)
 		}
 		for m := head; m != zero; {
+			if jobs&closeJob == 0 && d.h.Blocked(c) {
+				d.holdBack(c, m, jobs&closeJob != 0)
+				return
+			}
 			next := m.Next()
 			m.SetNext(zero)
 			d.run(c, 0, m)
@@ -218,6 +334,45 @@ func (d *Dispatcher[C, M]) drain(c C) {
 		if jobs&closeJob != 0 {
 			d.run(c, closeJob, zero)
 		}
+	}
+}
+
+// holdBack puts the messages from rest on back at the head of c's inbox,
+// with the close job if it was in the batch, and leaves c off the pool
+// until Wake.
+func (d *Dispatcher[C, M]) holdBack(c C, rest M, closing bool) {
+	var zero M
+	last, n := rest, int32(1)
+	for last.Next() != zero {
+		last = last.Next()
+		n++
+	}
+	in := c.Inbox()
+	in.mu.Lock()
+	last.SetNext(in.head)
+	if in.head == zero {
+		in.tail = last
+	}
+	in.head = rest
+	in.pending += n
+	if closing {
+		in.flags |= closeJob
+	}
+	if in.flags&closeJob == 0 {
+		in.flags |= held
+	}
+	in.flags &^= queued
+	d.pauseIfFullLocked(c, in, last)
+	requeue := in.flags&closeJob != 0
+	if requeue {
+		in.flags |= queued
+	}
+	in.mu.Unlock()
+	switch {
+	case requeue:
+		d.pool.push(c) // closed meanwhile: its messages run now
+	case !d.h.Blocked(c):
+		d.Wake(c) // it drained before held was set: its Wake found nothing to do
 	}
 }
 
