@@ -12,7 +12,7 @@ import (
 // dials outbound connections. Create it with NewServer.
 type Server struct {
 	h    Handler
-	opts Options
+	opts options
 
 	mu       sync.Mutex
 	lns      []*listener
