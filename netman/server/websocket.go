@@ -52,7 +52,7 @@ type wsProtocol struct {
 }
 
 func (s *Server) wsProtocol() protocol {
-	o := []ws.Option{ws.WithMaxMessageSize(int64(s.opts.wsMaxMessage))}
+	o := []ws.Option{ws.WithMaxMessageSize(s.opts.wsMaxMessage)}
 	if s.opts.wsCompression {
 		o = append(o, ws.WithDeflate(ws.DeflateOptions{Threshold: s.opts.wsDeflateThreshold}))
 	}

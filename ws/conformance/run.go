@@ -71,7 +71,7 @@ const DefaultMaxMessageSize = 16 << 20
 // no close handshake on its own.
 type Config struct {
 	// MaxMessageSize is the largest message accepted; 0 means DefaultMaxMessageSize.
-	MaxMessageSize int64
+	MaxMessageSize int
 	// Deflate enables permessage-deflate (negotiated without context takeover).
 	Deflate bool
 	// DeflateThreshold is the smallest outgoing message compressed when Deflate is set.
@@ -79,7 +79,7 @@ type Config struct {
 }
 
 // Limit returns MaxMessageSize, or DefaultMaxMessageSize when it is 0.
-func (c Config) Limit() int64 {
+func (c Config) Limit() int {
 	if c.MaxMessageSize == 0 {
 		return DefaultMaxMessageSize
 	}
