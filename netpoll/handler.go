@@ -25,9 +25,9 @@ type Handler interface {
 // HandlerFuncs adapts three functions to a Handler; nil fields are no-ops
 // (a nil OnData consumes and discards everything).
 type HandlerFuncs struct {
-	Open  func(c *Conn)
-	Data  func(c *Conn, data []byte) (int, error)
-	Close func(c *Conn, reason error)
+	Open  func(c *Conn)                           // called by OnOpen
+	Data  func(c *Conn, data []byte) (int, error) // called by OnData
+	Close func(c *Conn, reason error)             // called by OnClose
 }
 
 // OnOpen calls h.Open if set.
