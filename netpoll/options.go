@@ -66,7 +66,8 @@ func defaultOptions() options {
 	}
 }
 
-// WithLoops sets the number of event loops (default runtime.NumCPU()).
+// WithLoops sets the number of event loops (default runtime.NumCPU()); zero
+// or a negative n is ignored.
 func WithLoops(n int) Option {
 	return func(o *options) {
 		if n > 0 {
@@ -110,6 +111,7 @@ func WithIdleTimeout(d time.Duration) Option {
 // one message larger than the bound. While more than half the bound is
 // queued, the connection is not read (its peer is slowed by TCP flow
 // control); reading resumes once the queue drains below a quarter of it.
+// Zero or a negative n is ignored.
 func WithMaxPendingWrite(n int) Option {
 	return func(o *options) {
 		if n > 0 {
@@ -127,6 +129,7 @@ func WithCloseOnWriteOverflow() Option {
 // WithMaxInputBuffer bounds the unconsumed bytes a handler may leave with a
 // connection (default 4 MiB); past it the connection closes with
 // ErrInputTooLarge. Decoders that keep their own buffers never reach it.
+// Zero or a negative n is ignored.
 func WithMaxInputBuffer(n int) Option {
 	return func(o *options) {
 		if n > 0 {
@@ -136,7 +139,7 @@ func WithMaxInputBuffer(n int) Option {
 }
 
 // WithReadBufferSize sets the size of each loop's shared read buffer
-// (default 64 KiB).
+// (default 64 KiB); zero or a negative n is ignored.
 func WithReadBufferSize(n int) Option {
 	return func(o *options) {
 		if n > 0 {
@@ -146,7 +149,8 @@ func WithReadBufferSize(n int) Option {
 }
 
 // WithCloseTimeout bounds how long a graceful close (Close, Shutdown) waits
-// for pending writes to drain before closing hard (default 5 s).
+// for pending writes to drain before closing hard (default 5 s); zero or a
+// negative d is ignored.
 func WithCloseTimeout(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {
@@ -161,8 +165,8 @@ func WithCloseTimeout(d time.Duration) Option {
 // socket with unread input makes the kernel send a reset, which can destroy
 // the last bytes written (a WebSocket close frame, an error reply) before
 // the peer reads them; lingering avoids that. OnClose runs when the peer
-// closes or the linger ends. Zero closes at once after the flush. Server
-// Shutdown does not linger.
+// closes or the linger ends. Zero closes at once after the flush; a
+// negative d is ignored. Server Shutdown does not linger.
 func WithLinger(d time.Duration) Option {
 	return func(o *options) {
 		if d >= 0 {
