@@ -29,6 +29,16 @@ const (
 	stIdlePosted                         // a SetIdleTimeout task is queued on the loop
 )
 
+// The state word's top bits count the functions Execute has queued for the
+// connection and the loop has not run yet.
+const (
+	execShift = 28
+	execOne   = 1 << execShift
+	// MaxExecutes is how many functions Conn.Execute may have waiting for
+	// one connection at a time.
+	MaxExecutes = 15
+)
+
 // readWanted reports whether the poller should watch c for input: not
 // while the user paused reading, nor while output backs up. Called with
 // c.mu held.
@@ -43,14 +53,14 @@ type Conn struct {
 	loop   *loop
 	ctx    any
 	local  *net.TCPAddr // the listener's address when it is not a wildcard
-	in     []byte       // bytes the handler left unconsumed; nil when idle
+	in     Input        // bytes the handler left unconsumed; empty when idle
 	mu     sync.Mutex
 	wq     *writeQueue // guarded by mu; nil when nothing is pending
 	reason error       // guarded by mu: why it is closing
 
 	// Owned by the loop goroutine; no lock needed.
 	lastRead int64 // loop clock (unix nanos) of the last read
-	deadline int64 // graceful close flush/linger deadline (loop clock); 0 = none
+	deadline int64 // loop clock: CloseAfter's deadline, or once closing the flush/linger deadline; 0 = none
 
 	raddr   [16]byte // peer address, IPv4 in IPv4-mapped form
 	rport   uint16

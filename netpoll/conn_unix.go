@@ -275,15 +275,98 @@ func (c *Conn) setPaused(paused bool) {
 	}
 	if c.state&stOpened != 0 {
 		c.loop.p.mod(c.fd, c.readWanted(), c.state&stWriteArmed != 0)
-		if !paused && c.state&(stLeftover|stRedeliverPosted) == stLeftover {
+		if !paused {
 			// Bytes the handler left unconsumed must not wait for the
-			// peer's next bytes, which may never come. One task at a
-			// time, however often reading is paused and resumed.
-			c.state |= stRedeliverPosted
-			c.loop.post(func(l *loop) { l.redeliver(c) })
+			// peer's next bytes, which may never come.
+			c.redeliverLocked()
 		}
 	}
 }
+
+// Wake offers the bytes the handler left unconsumed to OnData once more, on
+// the connection's loop, without waiting for the peer's next bytes: for a
+// handler that declined input until something else happened (its layer
+// above caught up, a reply drained). It does nothing when no bytes are kept,
+// or while reading is paused (ResumeReading redelivers them).
+func (c *Conn) Wake() {
+	c.mu.Lock()
+	if c.state&(stOpened|stClosing|stClosed|stReadPaused) == stOpened {
+		c.redeliverLocked()
+	}
+	c.mu.Unlock()
+}
+
+// redeliverLocked posts a redelivery of the kept input, one task at a time
+// however often it is asked for. Called with c.mu held.
+func (c *Conn) redeliverLocked() {
+	if c.state&(stLeftover|stRedeliverPosted) == stLeftover {
+		c.state |= stRedeliverPosted
+		c.loop.post(func(l *loop) { l.redeliver(c) })
+	}
+}
+
+// Execute runs f on the connection's event loop, from any goroutine, without
+// blocking: f runs after the handler calls already made for c and is
+// serialized with all of them, so it may touch state that only the
+// connection's handler touches, and call its Handler as the loop would. This
+// is how a layer above netpoll finishes work begun elsewhere (a TLS
+// handshake, a worker's reply) on the connection's own loop, with no lock
+// handed between goroutines.
+//
+// If Execute returns nil, f runs exactly once, even if the connection closes
+// before its turn: then after OnClose (f can tell from its own state, which
+// its OnClose updated). Execute returns ErrClosed if the connection is
+// closed already, and ErrTooManyTasks if MaxExecutes of its functions are
+// still waiting; layers that may call it often coalesce their calls (one
+// pending flag per kind of work).
+func (c *Conn) Execute(f func(c *Conn)) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.state&stClosed != 0:
+		return ErrClosed
+	case c.state>>execShift >= MaxExecutes:
+		return ErrTooManyTasks
+	}
+	c.state += execOne
+	// Posted with c.mu held: the loop cannot finish closing c (which takes
+	// c.mu) and exit before this task is in its queue, so f always runs.
+	c.loop.post(func(*loop) {
+		c.mu.Lock()
+		c.state -= execOne
+		c.mu.Unlock()
+		f(c)
+	})
+	return nil
+}
+
+// CloseAfter closes the connection gracefully, with reason ErrDeadline, if it
+// is still open d from now, whatever it receives meanwhile (unlike the idle
+// timeout, which every read postpones). CloseAfter(0) cancels it; a later
+// call replaces an earlier one. It suits a protocol phase with a deadline,
+// such as a handshake, and uses the loop's timing wheel: no timer per
+// connection. It must be called on the connection's loop: from a Handler
+// method or a function run by Execute.
+func (c *Conn) CloseAfter(d time.Duration) {
+	l := c.loop
+	c.mu.Lock()
+	closing := c.state&(stClosing|stClosed) != 0
+	c.mu.Unlock()
+	if closing {
+		return // the close has its own deadlines
+	}
+	if d <= 0 {
+		c.deadline = 0 // the wheel drops or re-files its entry when it comes up
+		return
+	}
+	c.deadline = l.now + int64(d)
+	l.watchDeadline(c)
+}
+
+// MaxPendingWrite returns the bound on the connection's pending output
+// (WithMaxPendingWrite), for a layer that must check it before producing
+// bytes it cannot take back (tlsconn seals records only if they fit).
+func (c *Conn) MaxPendingWrite() int { return c.loop.srv.opts.MaxPendingWrite }
 
 // SetIdleTimeout sets this connection's idle timeout, overriding
 // WithIdleTimeout; zero disables it.

@@ -13,7 +13,18 @@
 // callbacks must never block: no database calls, no channel sends that may
 // wait, no time.Sleep. A handler with blocking work hands the bytes it needs to
 // a worker (a bounded pool, see the netman module) and writes the answer from
-// there: every *Conn method is safe from any goroutine.
+// there: every *Conn method is safe from any goroutine (but CloseAfter, which
+// belongs to the loop).
+//
+// Work begun elsewhere comes back to the connection's loop with
+// [Conn.Execute]: the function runs on the loop, serialized with the
+// handler's calls, so a layer above netpoll (TLS after its handshake
+// goroutine, a worker pool's bookkeeping) never hands a lock between
+// goroutines. [Conn.Wake] offers the bytes a handler declined to it again,
+// and [Conn.CloseAfter] gives a connection an absolute deadline (a
+// handshake's) on the loop's timing wheel. Layers that hand a decoded stream
+// to a handler of their own keep its unconsumed bytes in an [Input], as
+// netpoll does for its Handler.
 //
 // # Memory
 //

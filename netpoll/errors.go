@@ -17,6 +17,14 @@ var (
 	// ErrIdleTimeout is the close reason of a connection that received
 	// nothing for its idle timeout.
 	ErrIdleTimeout = errors.New("netpoll: idle timeout")
+	// ErrDeadline is the close reason of a connection still open when the
+	// time set with Conn.CloseAfter ran out.
+	ErrDeadline = errors.New("netpoll: deadline exceeded")
+	// ErrTooManyTasks is returned by Conn.Execute when the connection
+	// already has the most functions waiting that Execute allows
+	// (MaxExecutes): a bound, so that a goroutine calling Execute in a loop
+	// cannot grow its loop's queue without limit.
+	ErrTooManyTasks = errors.New("netpoll: too many functions queued for the connection")
 	// ErrFlushTimeout is the close reason of a gracefully closing connection
 	// whose pending output could not be flushed in time (the peer stopped
 	// reading). The original reason is wrapped alongside it.

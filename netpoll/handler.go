@@ -17,28 +17,33 @@ type Handler interface {
 
 	// OnClose is called exactly once, after the socket is closed. reason
 	// tells why: io.EOF (the peer closed), ErrClosed (local Close),
-	// ErrIdleTimeout, ErrServerClosed, ErrWriteQueueFull, the error OnData
-	// returned or passed to CloseWithError, or a syscall error.
+	// ErrIdleTimeout, ErrDeadline, ErrServerClosed, ErrWriteQueueFull, the
+	// error OnData returned or passed to CloseWithError, or a syscall error.
 	OnClose(c *Conn, reason error)
 }
 
-// HandlerFuncs adapts three functions to a Handler; nil fields are no-ops
-// (a nil OnData consumes and discards everything).
-type HandlerFuncs struct {
-	Open  func(c *Conn)                           // called by OnOpen
-	Data  func(c *Conn, data []byte) (int, error) // called by OnData
-	Close func(c *Conn, reason error)             // called by OnClose
+// Funcs adapts three functions to a handler of connections of type C (a
+// [Handler] for *Conn; layers above netpoll, such as tlsconn, use it for
+// their own connection type). Nil fields are no-ops; a nil Data consumes
+// and discards everything.
+type Funcs[C any] struct {
+	Open  func(c C)                           // called by OnOpen
+	Data  func(c C, data []byte) (int, error) // called by OnData
+	Close func(c C, reason error)             // called by OnClose
 }
 
+// HandlerFuncs adapts three functions to a Handler.
+type HandlerFuncs = Funcs[*Conn]
+
 // OnOpen calls h.Open if set.
-func (h HandlerFuncs) OnOpen(c *Conn) {
+func (h Funcs[C]) OnOpen(c C) {
 	if h.Open != nil {
 		h.Open(c)
 	}
 }
 
 // OnData calls h.Data if set, else consumes everything.
-func (h HandlerFuncs) OnData(c *Conn, data []byte) (int, error) {
+func (h Funcs[C]) OnData(c C, data []byte) (int, error) {
 	if h.Data != nil {
 		return h.Data(c, data)
 	}
@@ -46,7 +51,7 @@ func (h HandlerFuncs) OnData(c *Conn, data []byte) (int, error) {
 }
 
 // OnClose calls h.Close if set.
-func (h HandlerFuncs) OnClose(c *Conn, reason error) {
+func (h Funcs[C]) OnClose(c C, reason error) {
 	if h.Close != nil {
 		h.Close(c, reason)
 	}

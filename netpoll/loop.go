@@ -209,51 +209,32 @@ func (l *loop) read(c *Conn, ev uint8) {
 		return
 	}
 	c.lastRead = l.now
-	data := l.buf[:n]
-	if c.in != nil {
-		c.in = append(c.in, data...)
-		data = c.in
-	}
-	l.deliver(c, data)
+	l.deliver(c, c.in.Append(l.buf[:n]))
 }
 
-// deliver hands data (the loop's buffer or c.in) to the handler and keeps
-// what it leaves unconsumed.
+// deliver hands data (the loop's buffer, or c.in's) to the handler and
+// keeps what it leaves unconsumed.
 func (l *loop) deliver(c *Conn, data []byte) {
-	hadLeftover := c.in != nil
-	defer func() {
-		// Keep stLeftover in step with c.in, so ResumeReading posts a
-		// redelivery only when there is something to redeliver.
-		if has := c.in != nil; has != hadLeftover {
-			c.mu.Lock()
-			if has {
-				c.state |= stLeftover
-			} else {
-				c.state &^= stLeftover
-			}
-			c.mu.Unlock()
-		}
-	}()
+	hadLeftover := c.in.Len() > 0
 	consumed, herr := l.srv.h.OnData(c, data)
-	if herr == nil && (consumed < 0 || consumed > len(data)) {
-		herr = fmt.Errorf("netpoll: handler consumed %d of %d bytes", consumed, len(data))
+	if herr == nil {
+		herr = c.in.Keep(data, consumed, l.srv.opts.MaxInputBuffer)
+	} else {
+		c.in.Reset()
+	}
+	if has := c.in.Len() > 0; has != hadLeftover {
+		// Keep stLeftover in step with c.in, so ResumeReading and Wake
+		// post a redelivery only when there is something to redeliver.
+		c.mu.Lock()
+		if has {
+			c.state |= stLeftover
+		} else {
+			c.state &^= stLeftover
+		}
+		c.mu.Unlock()
 	}
 	if herr != nil {
-		c.in = nil
 		_ = c.CloseWithError(herr)
-		return
-	}
-	rest := data[consumed:]
-	switch {
-	case len(rest) == 0:
-		c.in = nil
-	case len(rest) > l.srv.opts.MaxInputBuffer:
-		c.in = nil
-		_ = c.CloseWithError(ErrInputTooLarge)
-	case c.in == nil:
-		c.in = append(make([]byte, 0, len(rest)), rest...)
-	case consumed > 0:
-		c.in = append(c.in[:0], rest...)
 	}
 }
 
@@ -264,10 +245,10 @@ func (l *loop) redeliver(c *Conn) {
 	st := c.state
 	c.state &^= stRedeliverPosted
 	c.mu.Unlock()
-	if len(c.in) == 0 || st&(stClosing|stClosed|stReadPaused) != 0 {
+	if c.in.Len() == 0 || st&(stClosing|stClosed|stReadPaused) != 0 {
 		return
 	}
-	l.deliver(c, c.in)
+	l.deliver(c, c.in.Bytes())
 }
 
 // abort closes c at once with reason, keeping an earlier reason if one was
@@ -309,6 +290,7 @@ func (l *loop) register(c *Conn) error {
 // beginClose runs on the loop after CloseWithError: it closes at once if
 // nothing is pending, else waits for the flush, bounded by the close timeout.
 func (l *loop) beginClose(c *Conn) {
+	c.idleMs = 0 // a closing connection has only its flush and linger deadlines
 	c.mu.Lock()
 	if c.state&stClosed != 0 {
 		c.mu.Unlock()
@@ -374,7 +356,7 @@ func (l *loop) finishClose(c *Conn) {
 		l.conns[c.fd] = nil
 	}
 	unix.Close(c.fd)
-	c.in = nil
+	c.in.Reset()
 	l.count.Add(-1)
 	if reason == nil {
 		reason = ErrClosed
@@ -406,12 +388,14 @@ func (l *loop) watchDeadline(c *Conn) {
 func (l *loop) expire(c *Conn) {
 	c.wheeled--
 	c.mu.Lock()
-	closed := c.state&stClosed != 0
+	st := c.state
 	c.mu.Unlock()
-	if closed {
+	if st&stClosed != 0 {
 		return
 	}
-	if c.deadline != 0 && l.now >= c.deadline {
+	closing := st&stClosing != 0
+	switch {
+	case c.deadline != 0 && l.now >= c.deadline && closing:
 		c.mu.Lock()
 		if c.state&stLinger == 0 {
 			c.reason = fmt.Errorf("%w (closing because: %w)", ErrFlushTimeout, c.reason)
@@ -419,8 +403,11 @@ func (l *loop) expire(c *Conn) {
 		c.mu.Unlock()
 		l.finishClose(c)
 		return
-	}
-	if c.deadline == 0 && c.idleMs > 0 && l.now >= c.due() {
+	case c.deadline != 0 && l.now >= c.deadline:
+		c.deadline = 0
+		l.closeGracefully(c, ErrDeadline)
+		return
+	case !closing && c.idleMs > 0 && l.now >= c.lastRead+int64(c.idleMs)*1e6:
 		c.setReason(ErrIdleTimeout)
 		l.finishClose(c)
 		return
@@ -428,6 +415,19 @@ func (l *loop) expire(c *Conn) {
 	if c.wheeled == 0 {
 		l.watch(c)
 	}
+}
+
+// closeGracefully is CloseWithError on the loop itself: no task needed.
+func (l *loop) closeGracefully(c *Conn, reason error) {
+	c.mu.Lock()
+	if c.state&(stClosing|stClosed) != 0 {
+		c.mu.Unlock()
+		return
+	}
+	c.state |= stClosing
+	c.reason = reason
+	c.mu.Unlock()
+	l.beginClose(c)
 }
 
 // shutdown closes every connection of the loop, gracefully or not.
@@ -442,7 +442,12 @@ func (l *loop) shutdown(hard bool) {
 		} else {
 			c.mu.Lock()
 			c.state |= stNoLinger
+			lingering := c.state&stLinger != 0
 			c.mu.Unlock()
+			if lingering {
+				l.finishClose(c) // flushed already; Shutdown does not linger
+				continue
+			}
 			_ = c.CloseWithError(ErrServerClosed)
 		}
 	}
@@ -457,10 +462,16 @@ func (c *Conn) setReason(err error) {
 	c.mu.Unlock()
 }
 
-// due returns the loop time at which c must be looked at again.
+// due returns the loop time at which c must be looked at again: its
+// deadline, or the end of its idle time if that comes first (a closing
+// connection has no idle time: beginClose clears it).
 func (c *Conn) due() int64 {
-	if c.deadline != 0 {
+	idle := int64(0)
+	if c.idleMs > 0 {
+		idle = c.lastRead + int64(c.idleMs)*1e6
+	}
+	if c.deadline != 0 && (idle == 0 || c.deadline < idle) {
 		return c.deadline
 	}
-	return c.lastRead + int64(c.idleMs)*1e6
+	return idle
 }

@@ -58,3 +58,15 @@ func (c *Conn) SetIdleTimeout(d time.Duration) {}
 
 // Fd returns -1.
 func (c *Conn) Fd() int { return -1 }
+
+// Wake does nothing.
+func (c *Conn) Wake() {}
+
+// Execute returns ErrUnsupportedPlatform.
+func (c *Conn) Execute(f func(c *Conn)) error { return ErrUnsupportedPlatform }
+
+// CloseAfter does nothing.
+func (c *Conn) CloseAfter(d time.Duration) {}
+
+// MaxPendingWrite returns the configured bound.
+func (c *Conn) MaxPendingWrite() int { return c.loop.srv.opts.MaxPendingWrite }

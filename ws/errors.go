@@ -59,10 +59,7 @@ type CloseError struct {
 	Code   StatusCode
 	Reason string
 	Err    error
-	// Held reports that this side's close frame was not written yet because of HoldClose: the
-	// ReleaseClose that undoes the last hold writes it, and the glue closes the TCP connection
-	// then rather than when Feed returns.
-	Held bool
+	held   bool // this side's close frame waits for ReleaseClose (see Feed)
 }
 
 // Error returns the sentinel's message followed by the close code and reason.

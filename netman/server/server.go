@@ -42,7 +42,7 @@ type Server struct {
 
 	rt        *router.Router[*request]
 	packer    framing.Packer
-	ws        iface.IWebsocketHandler // nil for TCP servers
+	proto     protocol // packets (New) or WebSocket (Websocket)
 	tlsConfig *tls.Config
 	configErr error
 
@@ -51,11 +51,10 @@ type Server struct {
 	listened bool
 	stopped  bool
 
-	conns    manager
-	pool     pool
-	ids      atomic.Int64
-	unrouted atomic.Uint64
-	unrLog   zerolog.Logger
+	conns  manager
+	disp   *dispatcher
+	ids    atomic.Int64
+	unrLog zerolog.Logger
 }
 
 var _ iface.IServer = (*Server)(nil)
@@ -83,7 +82,8 @@ func New(ip string, port int, opts ...Option) *Server {
 		s.opts.packer.SetMaxBodyLength(s.opts.maxBodyLength)
 	}
 	s.tlsConfig, s.configErr = s.opts.tls()
-	s.pool.init(s.opts.workers, s.drain)
+	s.proto = tcpProtocol{s}
+	s.disp = s.newDispatcher()
 	return s
 }
 
@@ -158,13 +158,13 @@ func (s *Server) Start() error {
 	np := s.np
 	s.mu.Unlock()
 	ev := s.log.Info().Str("addr", np.Addr().String()).Int("loops", s.opts.numEventLoop).
-		Bool("tls", s.tlsConfig != nil).Bool("websocket", s.ws != nil).Bool("handler_on_loop", s.opts.handlerOnLoop)
+		Bool("tls", s.tlsConfig != nil).Str("protocol", s.proto.name()).Bool("handler_on_loop", s.opts.handlerOnLoop)
 	if s.opts.heartbeatInterval > 0 && s.opts.heartbeatIdle > 0 {
 		ev = ev.Dur("heartbeat_idle", s.opts.heartbeatIdle)
 	}
 	ev.Uints32("routes", s.rt.Routes()).Msg("netman server started")
 	err := np.Serve()
-	s.pool.close()
+	s.disp.Close()
 	if errors.Is(err, netpoll.ErrServerClosed) {
 		s.log.Info().Msg("netman server stopped")
 		return nil
@@ -190,9 +190,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if np == nil {
 		return nil
 	}
-	if s.ws != nil {
-		s.wsGoingAway()
-	}
+	s.proto.stopping()
 	return np.Shutdown(ctx)
 }
 
@@ -200,7 +198,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) GetConnectMgr() iface.IConnectManager { return &s.conns }
 
 // Unrouted returns how many messages had no route.
-func (s *Server) Unrouted() uint64 { return s.unrouted.Load() }
+func (s *Server) Unrouted() uint64 { return s.rt.Unrouted() }
 
 func (s *Server) netpollOptions() []netpoll.Option {
 	o := []netpoll.Option{
@@ -221,12 +219,7 @@ func (s *Server) netpollOptions() []netpoll.Option {
 }
 
 // handler returns the netpoll handler for the server's protocol.
-func (s *Server) handler() netpoll.Handler {
-	if s.ws != nil {
-		return s.transportHandler(s.wsProtocol())
-	}
-	return s.transportHandler(tcpProtocol{s})
-}
+func (s *Server) handler() netpoll.Handler { return s.transportHandler(s.proto) }
 
 func (s *Server) newConn(t transport) *connection {
 	return &connection{id: int(s.ids.Add(1)), srv: s, t: t}
@@ -238,7 +231,7 @@ func (s *Server) opened(c *connection) {
 	if e := s.log.Debug(); e.Enabled() { // RemoteAddr allocates: only when logged
 		e.Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Msg("connection opened")
 	}
-	s.deliver(c, job{kind: jobOpen})
+	s.disp.Open(c)
 }
 
 // closed unregisters a connection and queues its OnClose after its pending
@@ -261,39 +254,7 @@ func (s *Server) closed(c *connection, reason error) {
 	default:
 		s.log.Warn().Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Err(reason).Msg("connection closed")
 	}
-	s.deliver(c, job{kind: jobClose})
-}
-
-func (s *Server) onOpen(c *connection) {
-	switch {
-	case s.ws != nil:
-		s.ws.Open(c)
-	case s.opts.hooks != nil:
-		s.opts.hooks.OnOpen(c)
-	}
-}
-
-func (s *Server) onClose(c *connection) {
-	switch {
-	case s.ws != nil:
-		s.ws.Close(c)
-	case s.opts.hooks != nil:
-		s.opts.hooks.OnClose(c)
-	}
-}
-
-// handle runs one message through the middleware to its route.
-func (s *Server) handle(c *connection, r *request) {
-	if s.ws != nil {
-		s.wsMessage(r)
-		return
-	}
-	r.rc.Reset(r.m.ID(), r)
-	if _, err := s.rt.DispatchContext(&r.rc); errors.Is(err, router.ErrNoRoute) {
-		s.unrouted.Add(1)
-		s.unrLog.Warn().Int("conn", c.id).Uint32("msg_id", r.m.ID()).Uint64("unrouted_total", s.unrouted.Load()).
-			Msg("message has no route")
-	}
+	s.disp.Closed(c)
 }
 
 // tls builds the TLS configuration: WithTLSConfig wins over WithTls.
