@@ -99,6 +99,7 @@ func (c *Conn) write(bufs [][]byte, total int, owned bool) (int, error) {
 // releases it.
 func (c *Conn) overflow() error {
 	closeIt := c.loop.srv.opts.CloseOnOverflow
+	c.state |= stDrainWanted
 	c.mu.Unlock()
 	if closeIt {
 		c.closeHard(ErrWriteQueueFull)
@@ -165,13 +166,15 @@ func (c *Conn) enqueue(b []byte, owned bool) {
 }
 
 // flush writes queued output; it runs on the loop when the socket is
-// writable. It reports whether the connection should now be finalized.
-func (c *Conn) flush() (done bool, err error) {
+// writable. It reports whether the connection should now be finalized, and
+// whether OnDrain is due.
+func (c *Conn) flush() (done, drained bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state&stClosed != 0 {
-		return false, nil
+		return false, false, nil
 	}
+	low := c.loop.srv.opts.MaxPendingWrite / 4
 	for q := c.wq; q != nil && len(q.bufs) > 0; {
 		iov := q.bufs
 		if len(iov) > maxIovecs {
@@ -179,12 +182,16 @@ func (c *Conn) flush() (done bool, err error) {
 		}
 		n, werr := writevFd(c.fd, iov)
 		if werr != nil && werr != unix.EAGAIN {
-			return true, fmt.Errorf("netpoll: write: %w", werr)
+			return true, false, fmt.Errorf("netpoll: write: %w", werr)
 		}
 		q.pending -= n
-		if c.state&stWriteBlocked != 0 && q.pending <= c.loop.srv.opts.MaxPendingWrite/4 {
-			c.state &^= stWriteBlocked
-			c.loop.p.mod(c.fd, c.readWanted(), true)
+		if c.state&(stWriteBlocked|stDrainWanted) != 0 && q.pending <= low {
+			drained = c.state&stClosing == 0
+			c.state &^= stDrainWanted
+			if c.state&stWriteBlocked != 0 {
+				c.state &^= stWriteBlocked
+				c.loop.p.mod(c.fd, c.readWanted(), true)
+			}
 		}
 		for n > 0 {
 			if n >= len(q.bufs[0]) {
@@ -197,7 +204,7 @@ func (c *Conn) flush() (done bool, err error) {
 			n = 0
 		}
 		if werr == unix.EAGAIN {
-			return false, nil
+			return false, drained, nil
 		}
 	}
 	c.wq = nil
@@ -205,7 +212,40 @@ func (c *Conn) flush() (done bool, err error) {
 		c.state &^= stWriteArmed | stWriteBlocked
 		c.loop.p.mod(c.fd, c.readWanted(), false)
 	}
-	return c.state&stClosing != 0, nil
+	return c.state&stClosing != 0, drained, nil
+}
+
+// WriteBlocked reports whether the connection's pending output is above
+// the high-water mark, half of WithMaxPendingWrite: while it is, netpoll does
+// not read the connection (its peer is slowed by TCP flow control), and a
+// layer above should not hand the peer's next request to its application;
+// OnDrain (see DrainHandler) tells when the output has drained to a quarter.
+// A closing connection is never write-blocked.
+func (c *Conn) WriteBlocked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state&(stWriteBlocked|stClosing|stClosed) == stWriteBlocked
+}
+
+// NotifyDrain asks for one OnDrain call (see DrainHandler) once the pending
+// output is at or below the low-water mark: soon, on the loop, if it is there
+// already. A writer that was refused with ErrWriteQueueFull and wants to try
+// again waits for it (a refused Write asks for it by itself). It does
+// nothing on a closing connection.
+func (c *Conn) NotifyDrain() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state&(stClosing|stClosed) != 0 || c.state&stOpened == 0 {
+		return
+	}
+	if c.wq != nil && c.wq.pending > c.loop.srv.opts.MaxPendingWrite/4 {
+		c.state |= stDrainWanted
+		return
+	}
+	if c.state&stDrainPosted == 0 {
+		c.state |= stDrainPosted
+		c.loop.post(func(l *loop) { l.drained(c, true) })
+	}
 }
 
 // CloseWithError closes the connection gracefully like Close, reporting

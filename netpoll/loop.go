@@ -149,7 +149,7 @@ func (l *loop) run() {
 
 func (l *loop) handle(c *Conn, ev uint8) {
 	if ev&evWrite != 0 {
-		done, err := c.flush()
+		done, drained, err := c.flush()
 		if err != nil {
 			c.setReason(err)
 			l.finishClose(c)
@@ -158,6 +158,9 @@ func (l *loop) handle(c *Conn, ev uint8) {
 		if done {
 			l.linger(c)
 			return
+		}
+		if drained {
+			l.drained(c, false)
 		}
 	}
 	if ev&(evRead|evHup|evErr) != 0 {
@@ -235,6 +238,20 @@ func (l *loop) deliver(c *Conn, data []byte) {
 	}
 	if herr != nil {
 		_ = c.CloseWithError(herr)
+	}
+}
+
+// drained calls the handler's OnDrain for c (posted: from NotifyDrain's
+// task) unless c is closing.
+func (l *loop) drained(c *Conn, posted bool) {
+	c.mu.Lock()
+	if posted {
+		c.state &^= stDrainPosted
+	}
+	closing := c.state&(stClosing|stClosed) != 0
+	c.mu.Unlock()
+	if d := l.srv.drainer; d != nil && !closing {
+		d.OnDrain(c)
 	}
 }
 

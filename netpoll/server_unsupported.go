@@ -70,3 +70,9 @@ func (c *Conn) CloseAfter(d time.Duration) {}
 
 // MaxPendingWrite returns the configured bound.
 func (c *Conn) MaxPendingWrite() int { return c.loop.srv.opts.MaxPendingWrite }
+
+// WriteBlocked returns false.
+func (c *Conn) WriteBlocked() bool { return false }
+
+// NotifyDrain does nothing.
+func (c *Conn) NotifyDrain() {}

@@ -7,6 +7,12 @@
 // handled one at a time, in the order they arrived, with OnOpen before the
 // first and OnClose after the last. WithHandlerOnLoop runs them on the loop
 // instead, for non-blocking, latency-critical handlers.
+//
+// The package is the seed framework's names and the wiring: a protocol
+// (packets, or WebSocket through the ws codec, which owns the close
+// handshake) over a transport (a netpoll connection, or tlsconn for TLS,
+// whose handshake hands its result back to the loop), with the application's
+// events run by netman's dispatcher (netman/internal/dispatch).
 package server
 
 import (
