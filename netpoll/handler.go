@@ -41,9 +41,9 @@ type DrainHandler interface {
 // their own connection type). Nil fields are no-ops; a nil Data consumes
 // and discards everything.
 type Funcs[C any] struct {
-	Open  func(c C)
-	Data  func(c C, data []byte) (int, error)
-	Close func(c C, reason error)
+	Open  func(c C)                           // called by OnOpen
+	Data  func(c C, data []byte) (int, error) // called by OnData
+	Close func(c C, reason error)             // called by OnClose
 }
 
 // HandlerFuncs adapts three functions to a Handler.

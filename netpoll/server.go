@@ -13,7 +13,7 @@ import (
 type Server struct {
 	h       Handler
 	drainer DrainHandler // h, if it is one
-	opts    Options
+	opts    options
 
 	mu       sync.Mutex
 	lns      []*listener

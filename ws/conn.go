@@ -74,6 +74,7 @@ func (c *ServerConn) Writer() Transport { return c.w }
 // messages are written from several goroutines, and all-or-nothing.
 type Transport interface {
 	io.Writer
+	// CloseWithError closes the connection gracefully, after what was written.
 	CloseWithError(reason error) error
 }
 

@@ -21,6 +21,7 @@ type Handler interface {
 
 // PongHandler may be implemented by a Handler to see pong frames (answers to Ping).
 type PongHandler interface {
+	// OnPong is called with the payload of each pong frame received.
 	OnPong(c *ServerConn, payload []byte)
 }
 

@@ -216,8 +216,10 @@ func (s *Server) netpollOptions() []netpoll.Option {
 	o := []netpoll.Option{
 		netpoll.WithLoops(s.opts.numEventLoop),
 		netpoll.WithTCPKeepAlive(s.opts.tcpKeepAlive),
-		netpoll.WithReusePort(s.opts.reusePort),
 		netpoll.WithErrorLog(func(err error) { s.log.Warn().Err(err).Msg("netpoll") }),
+	}
+	if s.opts.reusePort {
+		o = append(o, netpoll.WithReusePort())
 	}
 	if s.opts.heartbeatInterval > 0 && s.opts.heartbeatIdle > 0 {
 		o = append(o, netpoll.WithIdleTimeout(s.opts.heartbeatIdle))

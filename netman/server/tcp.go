@@ -66,7 +66,7 @@ func (tcpProtocol) name() string                 { return "tcp" }
 func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
 	s := p.s
 	total := len(data)
-	maxBody := int(s.opts.maxBodyLength)
+	maxBody := s.opts.maxBodyLength
 	for c.dec == nil && len(data) > 0 {
 		id, payload, n, err := framing.DecodeMessage(s.packer, data, maxBody)
 		if err != nil {

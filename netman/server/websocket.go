@@ -53,7 +53,7 @@ type wsProtocol struct {
 }
 
 func (s *Server) wsProtocol(h iface.IWebsocketHandler) protocol {
-	o := []ws.Option{ws.WithMaxMessageSize(int64(s.opts.wsMaxMessage))}
+	o := []ws.Option{ws.WithMaxMessageSize(s.opts.wsMaxMessage)}
 	if s.opts.wsCompression {
 		o = append(o, ws.WithDeflate(ws.DeflateOptions{Threshold: s.opts.wsDeflateThreshold}))
 	}
