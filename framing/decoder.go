@@ -16,7 +16,7 @@ import "math"
 // borrowed payloads. A Decoder is not safe for concurrent use; one per connection.
 type Decoder struct {
 	packer  Packer
-	maxBody int
+	maxBody uint32 // 0: no limit
 	buf     []byte // partial header (cap == header length) or partial body (cap == body length); nil when idle
 	id      uint32 // id of the partial body
 	hlen    int32  // cached packer.HeaderLen(); 0 until first use
@@ -28,11 +28,11 @@ type Decoder struct {
 type DecoderOption func(*Decoder)
 
 // WithMaxBodyLength refuses, with ErrBodyTooLarge, any message whose header declares a
-// body longer than n bytes. 0 (the default) means no limit; negative values are treated
-// as 0. Without a limit a peer can make the Decoder allocate up to whatever its header
+// body longer than n bytes. 0 (the default) means no limit. The type is that of the
+// seed framework's body length (and of netman's server.WithMaxBodyLength). Without a limit a peer can make the Decoder allocate up to whatever its header
 // declares (4 GiB with the default packer), so servers facing untrusted peers should set one.
-func WithMaxBodyLength(n int) DecoderOption {
-	return func(d *Decoder) { d.maxBody = max(n, 0) }
+func WithMaxBodyLength(n uint32) DecoderOption {
+	return func(d *Decoder) { d.maxBody = n }
 }
 
 // WithOwnedPayloads makes every payload handed to the callback a fresh slice that the
@@ -173,7 +173,7 @@ func (d *Decoder) payload(p []byte) []byte {
 	return c
 }
 
-func decodeHeader(p Packer, h []byte, maxBody int) (uint32, int, error) {
+func decodeHeader(p Packer, h []byte, maxBody uint32) (uint32, int, error) {
 	id, n, err := p.DecodeHeader(h)
 	if err != nil {
 		return id, 0, err
@@ -181,7 +181,7 @@ func decodeHeader(p Packer, h []byte, maxBody int) (uint32, int, error) {
 	if n < 0 {
 		return id, 0, ErrInvalidHeader
 	}
-	if maxBody > 0 && n > maxBody {
+	if maxBody > 0 && uint64(n) > uint64(maxBody) {
 		return id, 0, bodyTooLarge(id, uint64(n), uint64(maxBody))
 	}
 	return id, n, nil
@@ -192,7 +192,7 @@ func decodeHeader(p Packer, h []byte, maxBody int) (uint32, int, error) {
 // bytes it took (header plus body); n == 0 with a nil error means data does not hold a
 // whole message yet. payload points into data. A header that declares a body longer than
 // maxBody (0 means no limit) fails with ErrBodyTooLarge as soon as the header is there.
-func DecodeMessage(p Packer, data []byte, maxBody int) (id uint32, payload []byte, n int, err error) {
+func DecodeMessage(p Packer, data []byte, maxBody uint32) (id uint32, payload []byte, n int, err error) {
 	hlen := p.HeaderLen()
 	if hlen <= 0 {
 		return 0, nil, 0, ErrInvalidHeader

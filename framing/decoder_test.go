@@ -367,7 +367,7 @@ func TestDecodeMessage(t *testing.T) {
 	tests := []struct {
 		name    string
 		data    []byte
-		maxBody int
+		maxBody uint32
 		wantID  uint32
 		wantP   string
 		wantN   int

@@ -18,7 +18,7 @@ const writevThreshold = 64 << 10
 // io.ErrUnexpectedEOF when r ends inside a message. ReadMessage does no buffering of
 // its own: it reads exactly one message from r, so several calls can follow each other
 // on a net.Conn (wrap the conn in a bufio.Reader to save system calls on small messages).
-func ReadMessage(r io.Reader, p Packer, maxBody int) (id uint32, payload []byte, err error) {
+func ReadMessage(r io.Reader, p Packer, maxBody uint32) (id uint32, payload []byte, err error) {
 	hlen := p.HeaderLen()
 	if hlen <= 0 {
 		return 0, nil, ErrInvalidHeader

@@ -126,7 +126,7 @@ func TestReadMessageErrors(t *testing.T) {
 	tests := []struct {
 		name     string
 		in       []byte
-		maxBody  int
+		maxBody  uint32
 		wantErr  error
 		wantLeft int // bytes left unread in the reader
 	}{

@@ -27,6 +27,8 @@ const (
 	stLeftover                           // the handler left unconsumed bytes in c.in
 	stRedeliverPosted                    // a redeliver task is queued on the loop
 	stIdlePosted                         // a SetIdleTimeout task is queued on the loop
+	stDrainWanted                        // OnDrain is due when the queue falls to the low-water mark
+	stDrainPosted                        // an OnDrain task is queued on the loop
 )
 
 // The state word's top bits count the functions Execute has queued for the

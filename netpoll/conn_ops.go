@@ -279,6 +279,7 @@ func (c *Conn) due() int64 {
 // releases it.
 func (c *Conn) overflow() error {
 	closeIt := c.loop.srv.opts.CloseOnOverflow
+	c.state |= stDrainWanted
 	c.mu.Unlock()
 	if closeIt {
 		c.closeHard(ErrWriteQueueFull)
@@ -304,4 +305,51 @@ func (l *loop) closeGracefully(c *Conn, reason error) {
 	c.reason = reason
 	c.mu.Unlock()
 	l.beginClose(c)
+}
+
+// drained calls the handler's OnDrain for c (posted: from NotifyDrain's
+// task) unless c is closing.
+func (l *loop) drained(c *Conn, posted bool) {
+	c.mu.Lock()
+	if posted {
+		c.state &^= stDrainPosted
+	}
+	closing := c.state&(stClosing|stClosed) != 0
+	c.mu.Unlock()
+	if d := l.srv.drainer; d != nil && !closing {
+		d.OnDrain(c)
+	}
+}
+
+// WriteBlocked reports whether the connection's pending output is above
+// the high-water mark, half of WithMaxPendingWrite: while it is, netpoll does
+// not read the connection (its peer is slowed by TCP flow control), and a
+// layer above should not hand the peer's next request to its application;
+// OnDrain (see DrainHandler) tells when the output has drained to a quarter.
+// A closing connection is never write-blocked.
+func (c *Conn) WriteBlocked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state&(stWriteBlocked|stClosing|stClosed) == stWriteBlocked
+}
+
+// NotifyDrain asks for one OnDrain call (see DrainHandler) once the pending
+// output is at or below the low-water mark: soon, on the loop, if it is there
+// already. A writer that was refused with ErrWriteQueueFull and wants to try
+// again waits for it (a refused Write asks for it by itself). It does
+// nothing on a closing connection.
+func (c *Conn) NotifyDrain() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state&(stClosing|stClosed) != 0 || c.state&stOpened == 0 {
+		return
+	}
+	if c.wq != nil && c.wq.pending > c.loop.srv.opts.MaxPendingWrite/4 {
+		c.state |= stDrainWanted
+		return
+	}
+	if c.state&stDrainPosted == 0 {
+		c.state |= stDrainPosted
+		c.loop.post(func(l *loop) { l.drained(c, true) })
+	}
 }

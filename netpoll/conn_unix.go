@@ -100,13 +100,15 @@ func (c *Conn) enqueue(b []byte, owned bool) {
 }
 
 // flush writes queued output; it runs on the loop when the socket is
-// writable. It reports whether the connection should now be finalized.
-func (c *Conn) flush() (done bool, err error) {
+// writable. It reports whether the connection should now be finalized, and
+// whether OnDrain is due.
+func (c *Conn) flush() (done, drained bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state&stClosed != 0 {
-		return false, nil
+		return false, false, nil
 	}
+	low := c.loop.srv.opts.MaxPendingWrite / 4
 	for q := c.wq; q != nil && len(q.bufs) > 0; {
 		iov := q.bufs
 		if len(iov) > maxIovecs {
@@ -114,15 +116,19 @@ func (c *Conn) flush() (done bool, err error) {
 		}
 		n, werr := writevFd(c.fd, iov)
 		if werr != nil && werr != unix.EAGAIN {
-			return true, fmt.Errorf("netpoll: write: %w", werr)
+			return true, false, fmt.Errorf("netpoll: write: %w", werr)
 		}
 		q.sent(n)
-		if c.state&stWriteBlocked != 0 && q.pending <= c.loop.srv.opts.MaxPendingWrite/4 {
-			c.state &^= stWriteBlocked
-			c.loop.p.mod(c.fd, c.readWanted(), true)
+		if c.state&(stWriteBlocked|stDrainWanted) != 0 && q.pending <= low {
+			drained = c.state&stClosing == 0
+			c.state &^= stDrainWanted
+			if c.state&stWriteBlocked != 0 {
+				c.state &^= stWriteBlocked
+				c.loop.p.mod(c.fd, c.readWanted(), true)
+			}
 		}
 		if werr == unix.EAGAIN {
-			return false, nil
+			return false, drained, nil
 		}
 	}
 	c.wq = nil
@@ -130,7 +136,7 @@ func (c *Conn) flush() (done bool, err error) {
 		c.state &^= stWriteArmed | stWriteBlocked
 		c.loop.p.mod(c.fd, c.readWanted(), false)
 	}
-	return c.state&stClosing != 0, nil
+	return c.state&stClosing != 0, drained, nil
 }
 
 func (c *Conn) setPaused(paused bool) {

@@ -22,14 +22,28 @@ type Handler interface {
 	OnClose(c *Conn, reason error)
 }
 
+// DrainHandler is implemented by a Handler that wants to know when a
+// connection's output has drained, so it can produce more: netpoll calls
+// OnDrain on the connection's loop when its pending output falls to the
+// low-water mark (a quarter of WithMaxPendingWrite) after it was above the
+// high-water mark (half of it, where the connection stops being read, see
+// Conn.WriteBlocked), after a write was refused with ErrWriteQueueFull, or
+// after Conn.NotifyDrain. This is how a protocol on netpoll gets backpressure
+// end to end: stop handing the peer's requests to the application while
+// WriteBlocked, resume on OnDrain, and a peer that reads slowly gets every
+// reply, with the server's memory bounded, and no goroutine waiting.
+type DrainHandler interface {
+	OnDrain(c *Conn)
+}
+
 // Funcs adapts three functions to a handler of connections of type C (a
 // [Handler] for *Conn; layers above netpoll, such as tlsconn, use it for
 // their own connection type). Nil fields are no-ops; a nil Data consumes
 // and discards everything.
 type Funcs[C any] struct {
-	Open  func(c C)
-	Data  func(c C, data []byte) (int, error)
-	Close func(c C, reason error)
+	Open  func(c C)                           // called by OnOpen
+	Data  func(c C, data []byte) (int, error) // called by OnData
+	Close func(c C, reason error)             // called by OnClose
 }
 
 // HandlerFuncs adapts three functions to a Handler.

@@ -189,7 +189,7 @@ func TestShutdownDeadline(t *testing.T) {
 
 func TestNoGoroutineLeakAfterShutdown(t *testing.T) {
 	before := runtime.NumGoroutine()
-	s := NewServer(newEchoHandler(), WithLoops(4), WithReusePort(true), WithIdleTimeout(time.Minute))
+	s := NewServer(newEchoHandler(), WithLoops(4), WithReusePort(), WithIdleTimeout(time.Minute))
 	if err := s.Listen("tcp", "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}

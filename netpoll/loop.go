@@ -149,7 +149,7 @@ func (l *loop) run() {
 
 func (l *loop) handle(c *Conn, ev uint8) {
 	if ev&evWrite != 0 {
-		done, err := c.flush()
+		done, drained, err := c.flush()
 		if err != nil {
 			c.setReason(err)
 			l.finishClose(c)
@@ -158,6 +158,9 @@ func (l *loop) handle(c *Conn, ev uint8) {
 		if done {
 			l.linger(c)
 			return
+		}
+		if drained {
+			l.drained(c, false)
 		}
 	}
 	if ev&(evRead|evHup|evErr) != 0 {
@@ -396,7 +399,12 @@ func (l *loop) shutdown(hard bool) {
 		} else {
 			c.mu.Lock()
 			c.state |= stNoLinger
+			lingering := c.state&stLinger != 0
 			c.mu.Unlock()
+			if lingering {
+				l.finishClose(c) // flushed already; Shutdown does not linger
+				continue
+			}
 			_ = c.CloseWithError(ErrServerClosed)
 		}
 	}

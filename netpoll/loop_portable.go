@@ -377,6 +377,13 @@ func (l *loop) writeLoop() {
 			c.wq = nil
 			wake := c.state&(stWriteBlocked|stClosing) != 0
 			c.state &^= stWriteArmed | stWriteBlocked
+			if c.state&stDrainWanted != 0 {
+				c.state &^= stDrainWanted
+				if c.state&(stClosing|stDrainPosted) == 0 && l.srv.drainer != nil {
+					c.state |= stDrainPosted
+					l.post(func(l *loop) { l.drained(c, true) })
+				}
+			}
 			c.mu.Unlock()
 			if wake {
 				l.wake()
@@ -399,9 +406,16 @@ func (l *loop) writeLoop() {
 			return // closed hard meanwhile
 		}
 		q.sent(n)
-		unblocked := c.state&stWriteBlocked != 0 && q.pending <= bound/4
-		if unblocked {
-			c.state &^= stWriteBlocked
+		unblocked := false
+		if c.state&(stWriteBlocked|stDrainWanted) != 0 && q.pending <= bound/4 {
+			// Low-water mark: reading resumes, and OnDrain is due on the
+			// loop (one posted task at a time, as NotifyDrain's).
+			unblocked = c.state&stWriteBlocked != 0
+			c.state &^= stWriteBlocked | stDrainWanted
+			if c.state&(stClosing|stDrainPosted) == 0 && l.srv.drainer != nil {
+				c.state |= stDrainPosted
+				l.post(func(l *loop) { l.drained(c, true) })
+			}
 		}
 		if err != nil {
 			if c.state&stClosing != 0 && errors.Is(err, os.ErrDeadlineExceeded) {

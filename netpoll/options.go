@@ -17,15 +17,23 @@ const (
 
 // Default values of the options.
 const (
+	// DefaultMaxPendingWrite is the default of WithMaxPendingWrite: 4 MiB.
 	DefaultMaxPendingWrite = 4 << 20
-	DefaultMaxInputBuffer  = 4 << 20
-	DefaultReadBufferSize  = 64 << 10
-	DefaultCloseTimeout    = 5 * time.Second
-	DefaultLinger          = 2 * time.Second
+	// DefaultMaxInputBuffer is the default of WithMaxInputBuffer: 4 MiB.
+	DefaultMaxInputBuffer = 4 << 20
+	// DefaultReadBufferSize is the default of WithReadBufferSize: 64 KiB.
+	DefaultReadBufferSize = 64 << 10
+	// DefaultCloseTimeout is the default of WithCloseTimeout.
+	DefaultCloseTimeout = 5 * time.Second
+	// DefaultLinger is the default of WithLinger.
+	DefaultLinger = 2 * time.Second
 )
 
-// Options holds a Server's configuration; build it with Option functions.
-type Options struct {
+// options holds a Server's configuration. It is unexported so that every
+// value reaches it through an Option, which checks it: a zero Loops or
+// ReadBufferSize given directly would break the server. The fields keep
+// capitalised names only to keep the loop code that reads them unchanged.
+type options struct {
 	Loops             int
 	LoadBalancing     LoadBalancing
 	ReusePort         bool
@@ -44,10 +52,10 @@ type Options struct {
 }
 
 // Option configures a Server.
-type Option func(*Options)
+type Option func(*options)
 
-func defaultOptions() Options {
-	return Options{
+func defaultOptions() options {
+	return options{
 		Loops:           runtime.NumCPU(),
 		MaxPendingWrite: DefaultMaxPendingWrite,
 		MaxInputBuffer:  DefaultMaxInputBuffer,
@@ -58,9 +66,10 @@ func defaultOptions() Options {
 	}
 }
 
-// WithLoops sets the number of event loops (default runtime.NumCPU()).
+// WithLoops sets the number of event loops (default runtime.NumCPU()); zero
+// or a negative n is ignored.
 func WithLoops(n int) Option {
-	return func(o *Options) {
+	return func(o *options) {
 		if n > 0 {
 			o.Loops = n
 		}
@@ -68,22 +77,31 @@ func WithLoops(n int) Option {
 }
 
 // WithLoadBalancing selects how accepted connections are spread over loops
-// (default LeastConnections).
+// (default LeastConnections). An unknown value is ignored.
 func WithLoadBalancing(lb LoadBalancing) Option {
-	return func(o *Options) { o.LoadBalancing = lb }
+	return func(o *options) {
+		if lb == LeastConnections || lb == RoundRobin {
+			o.LoadBalancing = lb
+		}
+	}
 }
 
 // WithReusePort gives every loop its own SO_REUSEPORT listener, so the
 // kernel spreads connections and no accept hand-off crosses loops.
-func WithReusePort(on bool) Option {
-	return func(o *Options) { o.ReusePort = on }
+func WithReusePort() Option {
+	return func(o *options) { o.ReusePort = true }
 }
 
 // WithIdleTimeout closes connections that receive nothing for d, with reason
-// ErrIdleTimeout. Zero (the default) disables it. Writes do not count as
-// activity. Conn.SetIdleTimeout overrides it per connection.
+// ErrIdleTimeout. Zero (the default) disables it; a negative d is ignored.
+// Writes do not count as activity. Conn.SetIdleTimeout overrides it per
+// connection.
 func WithIdleTimeout(d time.Duration) Option {
-	return func(o *Options) { o.IdleTimeout = d }
+	return func(o *options) {
+		if d >= 0 {
+			o.IdleTimeout = d
+		}
+	}
 }
 
 // WithMaxPendingWrite bounds the bytes queued per connection that the kernel
@@ -93,8 +111,9 @@ func WithIdleTimeout(d time.Duration) Option {
 // one message larger than the bound. While more than half the bound is
 // queued, the connection is not read (its peer is slowed by TCP flow
 // control); reading resumes once the queue drains below a quarter of it.
+// Zero or a negative n is ignored.
 func WithMaxPendingWrite(n int) Option {
-	return func(o *Options) {
+	return func(o *options) {
 		if n > 0 {
 			o.MaxPendingWrite = n
 		}
@@ -103,15 +122,16 @@ func WithMaxPendingWrite(n int) Option {
 
 // WithCloseOnWriteOverflow makes a write past the pending bound also close
 // the connection (reason ErrWriteQueueFull), instead of only failing.
-func WithCloseOnWriteOverflow(on bool) Option {
-	return func(o *Options) { o.CloseOnOverflow = on }
+func WithCloseOnWriteOverflow() Option {
+	return func(o *options) { o.CloseOnOverflow = true }
 }
 
 // WithMaxInputBuffer bounds the unconsumed bytes a handler may leave with a
 // connection (default 4 MiB); past it the connection closes with
 // ErrInputTooLarge. Decoders that keep their own buffers never reach it.
+// Zero or a negative n is ignored.
 func WithMaxInputBuffer(n int) Option {
-	return func(o *Options) {
+	return func(o *options) {
 		if n > 0 {
 			o.MaxInputBuffer = n
 		}
@@ -119,9 +139,9 @@ func WithMaxInputBuffer(n int) Option {
 }
 
 // WithReadBufferSize sets the size of each loop's shared read buffer
-// (default 64 KiB).
+// (default 64 KiB); zero or a negative n is ignored.
 func WithReadBufferSize(n int) Option {
-	return func(o *Options) {
+	return func(o *options) {
 		if n > 0 {
 			o.ReadBufferSize = n
 		}
@@ -129,9 +149,10 @@ func WithReadBufferSize(n int) Option {
 }
 
 // WithCloseTimeout bounds how long a graceful close (Close, Shutdown) waits
-// for pending writes to drain before closing hard (default 5 s).
+// for pending writes to drain before closing hard (default 5 s); zero or a
+// negative d is ignored.
 func WithCloseTimeout(d time.Duration) Option {
-	return func(o *Options) {
+	return func(o *options) {
 		if d > 0 {
 			o.CloseTimeout = d
 		}
@@ -144,37 +165,38 @@ func WithCloseTimeout(d time.Duration) Option {
 // socket with unread input makes the kernel send a reset, which can destroy
 // the last bytes written (a WebSocket close frame, an error reply) before
 // the peer reads them; lingering avoids that. OnClose runs when the peer
-// closes or the linger ends. Zero closes at once after the flush. Server
-// Shutdown does not linger.
+// closes or the linger ends. Zero closes at once after the flush; a
+// negative d is ignored. Server Shutdown does not linger.
 func WithLinger(d time.Duration) Option {
-	return func(o *Options) {
+	return func(o *options) {
 		if d >= 0 {
 			o.Linger = d
 		}
 	}
 }
 
-// WithTCPKeepAlive enables TCP keep-alive with the given period; zero leaves
-// the system default.
+// WithTCPKeepAlive enables TCP keep-alive with the given period (rounded up
+// to whole seconds); zero or a negative d leaves the system default.
 func WithTCPKeepAlive(d time.Duration) Option {
-	return func(o *Options) { o.TCPKeepAlive = d }
+	return func(o *options) { o.TCPKeepAlive = max(d, 0) }
 }
 
 // WithTCPNoDelay sets TCP_NODELAY on connections (default true).
 func WithTCPNoDelay(on bool) Option {
-	return func(o *Options) { o.TCPNoDelay = on }
+	return func(o *options) { o.TCPNoDelay = on }
 }
 
-// WithSocketBuffers sets SO_RCVBUF and SO_SNDBUF; zero keeps the default.
+// WithSocketBuffers sets SO_RCVBUF and SO_SNDBUF of accepted and dialed
+// sockets; zero or a negative size keeps the system default for that one.
 func WithSocketBuffers(read, write int) Option {
-	return func(o *Options) {
-		o.SocketReadBuffer = read
-		o.SocketWriteBuffer = write
+	return func(o *options) {
+		o.SocketReadBuffer = max(read, 0)
+		o.SocketWriteBuffer = max(write, 0)
 	}
 }
 
 // WithErrorLog receives errors that have no caller to return to, such as a
-// failed accept. The default discards them.
+// failed accept. The default, and nil, discard them.
 func WithErrorLog(f func(error)) Option {
-	return func(o *Options) { o.ErrorLog = f }
+	return func(o *options) { o.ErrorLog = f }
 }

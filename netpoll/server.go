@@ -10,8 +10,9 @@ import (
 // Server runs the event loops, accepts connections from its listeners and
 // dials outbound connections. Create it with NewServer.
 type Server struct {
-	h    Handler
-	opts Options
+	h       Handler
+	drainer DrainHandler // h, if it is one
+	opts    options
 
 	mu       sync.Mutex
 	lns      []*listener
@@ -43,7 +44,9 @@ func NewServer(h Handler, opts ...Option) *Server {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Server{h: h, opts: o, closing: make(chan struct{}), done: make(chan struct{})}
+	s := &Server{h: h, opts: o, closing: make(chan struct{}), done: make(chan struct{})}
+	s.drainer, _ = h.(DrainHandler)
+	return s
 }
 
 // ListenAndServe listens on the address and serves until Shutdown.

@@ -169,7 +169,7 @@ func (s *Server) finishLocked() {
 
 // configureConn applies the server's TCP options to an accepted or dialed
 // connection. Failures are not fatal: the connection works without them.
-func configureConn(tc *net.TCPConn, o *Options) {
+func configureConn(tc *net.TCPConn, o *options) {
 	_ = tc.SetNoDelay(o.TCPNoDelay)
 	if o.TCPKeepAlive > 0 {
 		_ = tc.SetKeepAlive(true)
@@ -233,7 +233,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, c := range s.openConns() {
 		c.mu.Lock()
 		c.state |= stNoLinger
+		lingering := c.state&stLinger != 0
 		c.mu.Unlock()
+		if lingering {
+			// Flushed already; Shutdown does not linger.
+			c.loop.post(func(l *loop) { l.finishClose(c) })
+			continue
+		}
 		_ = c.CloseWithError(ErrServerClosed)
 	}
 	s.mu.Lock()

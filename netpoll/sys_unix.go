@@ -66,7 +66,7 @@ func writevFd(fd int, bufs [][]byte) (int, error) {
 
 // configureSocket applies the server's TCP options to an accepted or dialed
 // socket. Failures are not fatal: the connection works without them.
-func configureSocket(fd int, o *Options) {
+func configureSocket(fd int, o *options) {
 	if o.TCPNoDelay {
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	}

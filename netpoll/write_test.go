@@ -66,7 +66,7 @@ func TestWriteOverflowCloses(t *testing.T) {
 	h := newEchoHandler()
 	conns := make(chan *Conn, 1)
 	s := startServer(t, HandlerFuncs{Open: func(c *Conn) { conns <- c }, Close: h.OnClose},
-		WithMaxPendingWrite(64<<10), WithCloseOnWriteOverflow(true), WithSocketBuffers(16<<10, 16<<10))
+		WithMaxPendingWrite(64<<10), WithCloseOnWriteOverflow(), WithSocketBuffers(16<<10, 16<<10))
 	dial(t, s)
 	c := <-conns
 	chunk := make([]byte, 16<<10)

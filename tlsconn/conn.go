@@ -24,7 +24,7 @@ type Conn struct {
 	w   wire
 
 	mu       sync.Mutex
-	state    uint8
+	state    uint8      // changed on the loop only
 	hsPaused bool       // handshake buffer full
 	hs       *handshake // nil once the handshake is over
 	out      *[]byte    // sealed records not yet handed to low; nil when none
@@ -34,14 +34,13 @@ type Conn struct {
 	closing     atomic.Bool // Close called or connection closed: no more writes or deliveries
 	userPaused  atomic.Bool // PauseReading in effect
 	established atomic.Bool // records mode: the wire reads src and collects writes
-	redeliver   atomic.Bool // ResumeReading wants held-back plaintext delivered
+	redeliver   atomic.Bool // a redelivery of held-back plaintext is queued on the loop
 
-	// dmu serializes record reads and the inner handler's callbacks.
-	dmu         sync.Mutex
-	src         []byte // ciphertext being fed to crypto/tls
-	rec         recordCursor
-	plain       []byte // plaintext not consumed (or, while paused, not delivered) yet
-	undelivered bool   // plain holds bytes the handler has not seen
+	// Owned by the loop: record reads and the inner handler's callbacks
+	// all run there.
+	src   []byte // ciphertext being fed to crypto/tls
+	rec   recordCursor
+	plain netpoll.Input // plaintext not consumed (or, while paused, not delivered) yet
 
 	// wmu serializes record writes and their hand-off to low, so records
 	// reach the connection in the order they were sealed.
@@ -67,7 +66,8 @@ const directMax = 16 << 10
 // same connection) and writes all of b or nothing: it returns len(b), nil,
 // or 0 and netpoll.ErrClosed after Close, or netpoll.ErrWriteQueueFull when
 // the ciphertext might not fit under the pending-write bound (see
-// WithMaxPendingWrite); the stream is intact after a refused write.
+// netpoll.WithMaxPendingWrite, the bound of the connection below); the
+// stream is intact after a refused write.
 func (c *Conn) Write(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
@@ -116,11 +116,12 @@ func (c *Conn) sealLocked(bufs [][]byte, total int) (int, error) {
 		return 0, netpoll.ErrClosed
 	}
 	size := sealedSize(total)
-	p := c.low.Pending()
-	if p > 0 && p+size > c.srv.opts.maxPendingWrite {
+	p, bound := c.low.Pending(), c.low.MaxPendingWrite()
+	if p > 0 && p+size > bound {
+		c.low.NotifyDrain() // as netpoll does for the writes it refuses
 		return 0, netpoll.ErrWriteQueueFull
 	}
-	if total <= directMax && p+size <= c.srv.opts.maxPendingWrite {
+	if total <= directMax && p+size <= bound {
 		// Every record fits under the bound, so each can be handed to
 		// low as it is sealed (flushLocked ends this mode).
 		c.mu.Lock()
@@ -160,10 +161,9 @@ func (c *Conn) sealLocked(bufs [][]byte, total int) (int, error) {
 	return total, nil
 }
 
-func (c *Conn) unlockWrites() {
-	c.wmu.Unlock()
-	c.flushPending()
-}
+// unlockWrites ends a writer's turn. The loop flushes the records it seals
+// itself (flushPending), so a writer leaves none behind.
+func (c *Conn) unlockWrites() { c.wmu.Unlock() }
 
 // Close sends close_notify and closes the connection gracefully: pending
 // writes are flushed first, then the socket closes and OnClose runs with
@@ -252,8 +252,7 @@ func (c *Conn) PauseReading() {
 }
 
 // ResumeReading undoes PauseReading. Plaintext that arrived while paused is
-// delivered at once: on the loop if it is delivering, else on the calling
-// goroutine (still serialized with the other callbacks).
+// delivered at once, on the connection's loop.
 func (c *Conn) ResumeReading() {
 	c.mu.Lock()
 	c.userPaused.Store(false)
@@ -261,5 +260,37 @@ func (c *Conn) ResumeReading() {
 		c.applyPauseLocked()
 	}
 	c.mu.Unlock()
-	c.kickDelivery()
+	c.Wake()
 }
+
+// Wake offers the plaintext the Handler left unconsumed (or that arrived
+// while reading was paused) to OnData once more, on the connection's loop,
+// without waiting for the peer's next bytes, like netpoll.Conn.Wake: for a
+// handler that declined input until its replies drained (OnDrain).
+func (c *Conn) Wake() {
+	if c.redeliver.CompareAndSwap(false, true) {
+		if c.low.Execute(func(*netpoll.Conn) { c.redeliverHeld() }) != nil {
+			c.redeliver.Store(false) // closed: nothing to deliver
+		}
+	}
+}
+
+// Execute runs f on the connection's event loop, serialized with the
+// Handler's calls for c, like netpoll.Conn.Execute (whose bound, MaxExecutes,
+// it shares).
+func (c *Conn) Execute(f func(c *Conn)) error {
+	return c.low.Execute(func(*netpoll.Conn) { f(c) })
+}
+
+// WriteBlocked reports whether the encrypted output pending below is above
+// the high-water mark (see netpoll.Conn.WriteBlocked): the signal to stop
+// handing the peer's requests to the application until OnDrain.
+func (c *Conn) WriteBlocked() bool { return c.low.WriteBlocked() }
+
+// NotifyDrain asks for one OnDrain call (see DrainHandler) once the output
+// pending below has drained to the low-water mark.
+func (c *Conn) NotifyDrain() { c.low.NotifyDrain() }
+
+// MaxPendingWrite returns the pending-write bound of the connection below,
+// which Write checks before sealing.
+func (c *Conn) MaxPendingWrite() int { return c.low.MaxPendingWrite() }

@@ -37,11 +37,11 @@
 //     within [WithHandshakeTimeout] of its accept. Failures are logged through
 //     [WithErrorLog] and never reach the Handler.
 //
-// Because netpoll has no way to run a function on a connection's loop, the
-// Handler's OnOpen (and the delivery of bytes that arrived during the
-// handshake) runs on the handshake goroutine, and plaintext held back by
-// PauseReading may be delivered on the goroutine that calls ResumeReading.
-// The Handler's calls for one connection are serialized all the same.
+// The handshake goroutine hands its outcome back with netpoll.Conn.Execute,
+// and the handshake deadline is netpoll.Conn.CloseAfter on the loop's timing
+// wheel, so every Handler call of a connection (OnOpen included, and the
+// delivery of plaintext held back by PauseReading) runs on its loop, in
+// order, and no timer or lock hand-off exists per connection.
 //
 // # Writes
 //
@@ -51,8 +51,9 @@
 // the order they were sealed, even with many concurrent writers. Sealed
 // records cannot be taken back (the next record's sequence number depends on
 // them), so the pending-write bound is checked before sealing with an upper
-// bound of the ciphertext size: [WithMaxPendingWrite] must be given the same
-// bound as netpoll.WithMaxPendingWrite. The ciphertext of a large write is
+// bound of the ciphertext size, against the bound of the netpoll connection
+// below (netpoll.WithMaxPendingWrite, read with netpoll.Conn.MaxPendingWrite:
+// configured once). The ciphertext of a large write is
 // sealed into a buffer made for it and handed to netpoll with WriteOwned, so
 // it is held once, not copied again into netpoll's queue: a 100 MiB echo
 // through netman peaks at about twice the message in RSS (the plaintext and

@@ -23,8 +23,9 @@ var (
 	// is the close reason reported to Handler.OnClose.
 	ErrProtocol = errors.New("tlsconn: TLS protocol error")
 	// ErrRecordsDropped is the close reason when sealed records could not be
-	// handed to the connection (its pending-write bound is lower than the one
-	// given to WithMaxPendingWrite): the TLS stream cannot continue without
-	// them. It wraps the connection's error, usually netpoll.ErrWriteQueueFull.
+	// handed to the connection below (something else filled its write queue
+	// between the check before sealing and the hand-off): the TLS stream
+	// cannot continue without them. It wraps the connection's error, usually
+	// netpoll.ErrWriteQueueFull.
 	ErrRecordsDropped = errors.New("tlsconn: sealed records dropped")
 )

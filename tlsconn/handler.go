@@ -1,18 +1,17 @@
 package tlsconn
 
+import "github.com/netman-go/netman/netpoll"
+
 // Handler receives the events of TLS connections, on plaintext. It has the
 // contract of netpoll.Handler: the methods of one connection never run
 // concurrently, in the order OnOpen, OnData..., OnClose, and they must not
 // block. OnOpen is called only once the handshake has completed; a
 // connection whose handshake fails is never shown to the Handler.
 //
-// Where the methods run: OnData and OnClose normally run on the connection's
-// event loop. OnOpen, and the OnData calls for bytes that arrived during the
-// handshake, run on the short-lived goroutine that did the handshake; OnData
-// for plaintext held back by PauseReading may run on the goroutine that calls
-// ResumeReading. netpoll offers no way to hand work to a loop, so this is the
-// only way to deliver those events without waiting for the peer's next bytes.
-// The calls are serialized all the same.
+// Every method runs on the connection's event loop, like netpoll's: OnOpen
+// too (the handshake goroutine hands its outcome to the loop with
+// netpoll.Conn.Execute), and the delivery of plaintext that arrived during
+// the handshake or was held back by PauseReading.
 type Handler interface {
 	// OnOpen is called once the handshake has completed, before any OnData.
 	// c.ConnectionState() tells the negotiated version, ALPN protocol,
@@ -35,32 +34,14 @@ type Handler interface {
 	OnClose(c *Conn, reason error)
 }
 
+// DrainHandler is implemented by a Handler that wants OnDrain, as with
+// netpoll.DrainHandler: called on the loop when the connection's encrypted
+// output has drained to the low-water mark after it was above the high-water
+// mark (Conn.WriteBlocked), after a refused write, or after NotifyDrain.
+type DrainHandler interface {
+	OnDrain(c *Conn)
+}
+
 // HandlerFuncs adapts three functions to a Handler; nil fields are no-ops (a
 // nil Data consumes and discards everything).
-type HandlerFuncs struct {
-	Open  func(c *Conn)
-	Data  func(c *Conn, data []byte) (int, error)
-	Close func(c *Conn, reason error)
-}
-
-// OnOpen calls h.Open if set.
-func (h HandlerFuncs) OnOpen(c *Conn) {
-	if h.Open != nil {
-		h.Open(c)
-	}
-}
-
-// OnData calls h.Data if set, else consumes everything.
-func (h HandlerFuncs) OnData(c *Conn, data []byte) (int, error) {
-	if h.Data != nil {
-		return h.Data(c, data)
-	}
-	return len(data), nil
-}
-
-// OnClose calls h.Close if set.
-func (h HandlerFuncs) OnClose(c *Conn, reason error) {
-	if h.Close != nil {
-		h.Close(c, reason)
-	}
-}
+type HandlerFuncs = netpoll.Funcs[*Conn]

@@ -54,7 +54,6 @@ func (c *Conn) feedHandshake(data []byte) {
 	complete, err := checkFirstRecord(hs.buf)
 	if err != nil {
 		c.state = stClosed
-		hs.timer.Stop()
 		hs.fail(err)
 		c.mu.Unlock()
 		c.srv.failed.Add(1)
@@ -76,7 +75,6 @@ func (c *Conn) feedHandshake(data []byte) {
 		return
 	}
 	c.state = stClosed
-	hs.timer.Stop()
 	hs.fail(ErrTooManyHandshakes)
 	c.mu.Unlock()
 	c.srv.refused.Add(1)
@@ -84,26 +82,36 @@ func (c *Conn) feedHandshake(data []byte) {
 }
 
 // handshake runs on a handshake goroutine. crypto/tls reads the buffered
-// ciphertext, blocking until the loop feeds more; the timer ends it.
+// ciphertext, blocking until the loop feeds more (or closes the connection,
+// which the handshake deadline does); the outcome goes back to the loop.
 func (c *Conn) handshake() {
 	c.mu.Lock()
 	if c.state != stHandshake {
 		c.mu.Unlock() // closed while queued; that path has reported it
 		return
 	}
-	hs := c.hs
-	hs.running = true
+	c.hs.running = true
 	c.mu.Unlock()
 	err := c.tc.HandshakeContext(context.Background())
-	c.mu.Lock()
-	hs.timer.Stop()
-	if c.state == stHandshake && err == nil {
-		c.mu.Unlock()
-		c.open() // clears running
-		return
+	if c.low.Execute(func(*netpoll.Conn) { c.handshakeDone(err) }) != nil {
+		// The connection is closed (Execute's bound cannot be reached:
+		// a session has at most this task and one redelivery queued), and
+		// closed left the outcome to this goroutine; nothing else touches
+		// the session any more.
+		c.handshakeDone(err)
 	}
+}
+
+// handshakeDone takes the outcome of the handshake, on the loop: it opens
+// the connection, or reports why not.
+func (c *Conn) handshakeDone(err error) {
+	c.mu.Lock()
+	hs := c.hs
 	hs.running = false
 	switch {
+	case c.state == stHandshake && err == nil:
+		c.mu.Unlock()
+		c.open()
 	case c.state == stHandshake:
 		c.state = stClosed
 		hs.fail(err)
@@ -123,29 +131,15 @@ func (c *Conn) handshake() {
 			c.srv.peerGone(c, gone)
 		}
 	default:
-		c.mu.Unlock() // timed out meanwhile; the timer reported it
+		c.mu.Unlock() // timed out meanwhile; closed reported it
 	}
 }
 
 // open switches a connection whose handshake succeeded to record mode,
-// calls the inner OnOpen and delivers what arrived during the handshake.
+// calls the inner OnOpen and delivers what arrived during the handshake. It
+// runs on the loop.
 func (c *Conn) open() {
-	c.dmu.Lock()
 	c.mu.Lock()
-	c.hs.running = false
-	if c.state != stHandshake {
-		// The peer left right after its last handshake bytes (closed saw
-		// the handshake running and left the reporting to it), or the
-		// timer fired meanwhile (and reported it).
-		gone := c.hs.peerGone != nil
-		c.hs.fail(netpoll.ErrClosed)
-		c.mu.Unlock()
-		c.dmu.Unlock()
-		if gone {
-			c.srv.completed.Add(1)
-		}
-		return
-	}
 	c.state = stOpen
 	src := c.hs.buf
 	c.hs = nil
@@ -153,13 +147,13 @@ func (c *Conn) open() {
 	wasPaused := c.hsPaused
 	c.hsPaused = false
 	c.mu.Unlock()
+	c.low.CloseAfter(0)
 
 	c.srv.completed.Add(1)
 	c.srv.h.OnOpen(c)
 	c.src = src
 	err := c.pump()
 	c.src = nil
-	c.dmu.Unlock()
 	c.afterDelivery(err)
 	if wasPaused {
 		c.mu.Lock()
@@ -168,22 +162,6 @@ func (c *Conn) open() {
 		}
 		c.mu.Unlock()
 	}
-}
-
-// handshakeTimedOut runs on the timer's goroutine.
-func (c *Conn) handshakeTimedOut() {
-	c.mu.Lock()
-	if c.state != stHandshake {
-		c.mu.Unlock()
-		return
-	}
-	c.state = stClosed
-	c.srv.leftQueue(c.hs)
-	c.hs.fail(ErrHandshakeTimeout)
-	c.mu.Unlock()
-	c.srv.failed.Add(1)
-	c.srv.timedOut.Add(1)
-	c.handshakeFailed(ErrHandshakeTimeout)
 }
 
 // handshakeFailed logs why a handshake ended and closes the connection

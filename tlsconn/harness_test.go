@@ -23,8 +23,60 @@ type memLower struct {
 	reason  error
 	paused  bool
 	maxPend int  // pending bytes reported while the client is "not reading"
+	bound   int  // MaxPendingWrite; 0: netpoll's default
 	discard bool // drop what the session writes (benchmarks)
 	writes  int  // Write calls
+
+	// The test goroutine plays the loop: it runs what Execute queues
+	// (runTasks), and CloseAfter only records its deadline.
+	tasks    chan func(*netpoll.Conn)
+	deadline time.Duration
+}
+
+func newMemLower(peer *memPeer) *memLower {
+	return &memLower{peer: peer, tasks: make(chan func(*netpoll.Conn), netpoll.MaxExecutes)}
+}
+
+func (l *memLower) Execute(f func(*netpoll.Conn)) error {
+	if closed, _ := l.isClosed(); closed {
+		return netpoll.ErrClosed
+	}
+	select {
+	case l.tasks <- f:
+		return nil
+	default:
+		return netpoll.ErrTooManyTasks
+	}
+}
+
+// runTasks runs the queued functions, as the loop would.
+func (l *memLower) runTasks() {
+	for {
+		select {
+		case f := <-l.tasks:
+			f(nil)
+		default:
+			return
+		}
+	}
+}
+
+func (l *memLower) CloseAfter(d time.Duration) {
+	l.mu.Lock()
+	l.deadline = d
+	l.mu.Unlock()
+}
+
+func (l *memLower) WriteBlocked() bool { return false }
+func (l *memLower) NotifyDrain()       {}
+
+func (l *memLower) MaxPendingWrite() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.bound == 0 {
+		return netpoll.DefaultMaxPendingWrite
+	}
+	return l.bound
 }
 
 func (l *memLower) Write(b []byte) (int, error) {
@@ -221,7 +273,7 @@ func newMemSession(t testing.TB, h Handler, ccfg *tls.Config, opts ...Option) *m
 	logs := &logSink{}
 	srv := NewServer(serverConfig(), h, append([]Option{WithErrorLog(logs.log)}, opts...)...)
 	peer := newMemPeer()
-	low := &memLower{peer: peer}
+	low := newMemLower(peer)
 	if ccfg == nil {
 		ccfg = clientConfig()
 	}
@@ -232,8 +284,10 @@ func newMemSession(t testing.TB, h Handler, ccfg *tls.Config, opts ...Option) *m
 	return m
 }
 
-// feed hands bytes to the session as the loop would, unless it is closed.
+// feed hands bytes to the session as the loop would, unless it is closed,
+// after running the tasks queued for the loop.
 func (m *memSession) feed(b []byte) bool {
+	m.low.runTasks()
 	if closed, _ := m.low.isClosed(); closed {
 		return false
 	}
@@ -269,6 +323,8 @@ func (m *memSession) handshake(opened <-chan struct{}, split []int) error {
 				}
 				b = b[n:]
 			}
+		case f := <-m.low.tasks:
+			f(nil)
 		case clientErr = <-errc:
 			clientDone = true
 			if clientErr != nil {
@@ -295,6 +351,7 @@ func (m *memSession) end() {
 		return
 	}
 	m.ended = true
+	m.low.runTasks()
 	_ = m.low.CloseWithError(netpoll.ErrClosed)
 	_, reason := m.low.isClosed()
 	m.c.closed(reason)
@@ -305,6 +362,8 @@ func (m *memSession) end() {
 			m.t.Errorf("handshake goroutine still running")
 			return
 		}
+		m.low.runTasks()
 		time.Sleep(time.Millisecond)
 	}
+	m.low.runTasks()
 }

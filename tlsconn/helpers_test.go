@@ -157,7 +157,7 @@ func (l *logSink) count(target error) int {
 
 // echoHandler decodes framed messages and writes each one back.
 type echoHandler struct {
-	maxBody int
+	maxBody uint32
 	opened  chan *Conn
 	closed  chan error
 }

@@ -19,7 +19,6 @@ type options struct {
 	handshakeTimeout time.Duration
 	maxHandshakes    int
 	handshakeQueue   int // -1: 16 * maxHandshakes
-	maxPendingWrite  int
 	maxInputBuffer   int
 	errorLog         func(error)
 }
@@ -29,7 +28,6 @@ func defaultOptions() options {
 		handshakeTimeout: DefaultHandshakeTimeout,
 		maxHandshakes:    256 * runtime.NumCPU(),
 		handshakeQueue:   -1,
-		maxPendingWrite:  netpoll.DefaultMaxPendingWrite,
 		maxInputBuffer:   netpoll.DefaultMaxInputBuffer,
 		errorLog:         func(err error) { log.Print(err) },
 	}
@@ -67,21 +65,6 @@ func WithHandshakeQueue(n int) Option {
 	return func(o *options) {
 		if n >= 0 {
 			o.handshakeQueue = n
-		}
-	}
-}
-
-// WithMaxPendingWrite must be given the pending-write bound of the netpoll
-// server (netpoll.WithMaxPendingWrite; default netpoll.DefaultMaxPendingWrite).
-// Sealed TLS records cannot be taken back, so Conn.Write checks the bound
-// before encrypting: a Write whose ciphertext might push the connection's
-// pending output past n fails with netpoll.ErrWriteQueueFull and leaves the
-// stream intact. As with netpoll, a Write to a connection with nothing
-// pending is always accepted.
-func WithMaxPendingWrite(n int) Option {
-	return func(o *options) {
-		if n > 0 {
-			o.maxPendingWrite = n
 		}
 	}
 }

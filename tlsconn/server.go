@@ -33,7 +33,10 @@ type Server struct {
 	refused   atomic.Uint64
 }
 
-var _ netpoll.Handler = (*Server)(nil)
+var (
+	_ netpoll.Handler      = (*Server)(nil)
+	_ netpoll.DrainHandler = (*Server)(nil)
+)
 
 // NewServer returns the TLS layer for a netpoll server: connections are
 // served with cfg, used as given (certificates, GetCertificate and
@@ -103,6 +106,24 @@ func (s *Server) OnData(nc *netpoll.Conn, data []byte) (int, error) {
 func (s *Server) OnClose(nc *netpoll.Conn, reason error) {
 	if c, ok := nc.Context().(*Conn); ok {
 		c.closed(reason)
+	}
+}
+
+// OnDrain implements netpoll.DrainHandler: it passes the drain of an open
+// connection on to the inner Handler, if it is a DrainHandler. It is called
+// by netpoll.
+func (s *Server) OnDrain(nc *netpoll.Conn) {
+	d, ok := s.h.(DrainHandler)
+	if !ok {
+		return
+	}
+	if c, ok := nc.Context().(*Conn); ok {
+		c.mu.Lock()
+		open := c.state == stOpen
+		c.mu.Unlock()
+		if open {
+			d.OnDrain(c)
+		}
 	}
 }
 

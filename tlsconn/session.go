@@ -13,12 +13,14 @@ import (
 	"github.com/netman-go/netman/netpoll"
 )
 
-// lower is what a session needs from the connection below it. *netpoll.Conn
-// implements it; the fuzz tests drive sessions with an in-memory one.
+// lower is the connection below a session: what the session writes to,
+// and the loop it runs on. *netpoll.Conn implements it; the fuzz tests drive
+// sessions with an in-memory one that plays the loop.
 type lower interface {
 	Write(b []byte) (int, error)
 	WriteOwned(b []byte) (int, error)
 	Pending() int
+	MaxPendingWrite() int
 	CloseWithError(reason error) error
 	CloseNow() error
 	PauseReading()
@@ -26,9 +28,13 @@ type lower interface {
 	RemoteAddr() net.Addr
 	LocalAddr() net.Addr
 	SetIdleTimeout(d time.Duration)
+	Execute(f func(*netpoll.Conn)) error
+	CloseAfter(d time.Duration)
+	WriteBlocked() bool
+	NotifyDrain()
 }
 
-// Session states, guarded by Conn.mu.
+// Session states, guarded by Conn.mu and changed only on the loop.
 const (
 	stHandshake uint8 = iota // waiting for the ClientHello, queued, or handshaking
 	stOpen                   // handshake done, inner OnOpen called (or about to be)
@@ -106,12 +112,11 @@ func (r *recordCursor) span(b []byte) int {
 }
 
 // handshake is the state a connection needs only until its handshake is
-// over; it is dropped afterwards.
+// over; it is dropped afterwards. Its deadline is the loop's (CloseAfter).
 type handshake struct {
-	cond      sync.Cond // signalled when buf grows or err is set; L is Conn.mu
-	buf       []byte    // ciphertext received and not yet read by crypto/tls
-	err       error     // set when reads must fail (timeout, closed)
-	timer     *time.Timer
+	cond      sync.Cond   // signalled when buf grows or err is set; L is Conn.mu
+	buf       []byte      // ciphertext received and not yet read by crypto/tls
+	err       error       // set when reads must fail (timeout, closed)
 	scheduled bool        // handed to Server.schedule
 	queued    atomic.Bool // in Server.queue and counted in Server.queuedLive
 	running   bool        // a handshake goroutine is in HandshakeContext
@@ -138,7 +143,7 @@ type wire struct{ c *Conn }
 func (w *wire) Read(p []byte) (int, error) {
 	c := w.c
 	if c.established.Load() {
-		// Called by crypto/tls under Conn.dmu, held by pump's caller.
+		// Called by crypto/tls in pump, on the loop.
 		if len(c.src) == 0 {
 			return 0, errWouldBlock
 		}
@@ -211,7 +216,8 @@ func (w *wire) SetDeadline(time.Time) error      { return nil }
 func (w *wire) SetReadDeadline(time.Time) error  { return nil }
 func (w *wire) SetWriteDeadline(time.Time) error { return nil }
 
-// newConn starts the session of a new connection.
+// newConn starts the session of a new connection, on its loop: the
+// handshake must be over within the handshake timeout.
 func (s *Server) newConn(low lower, nc *netpoll.Conn) *Conn {
 	c := &Conn{srv: s, low: low, nc: nc, state: stHandshake}
 	c.w.c = c
@@ -219,7 +225,7 @@ func (s *Server) newConn(low lower, nc *netpoll.Conn) *Conn {
 	hs := &handshake{}
 	hs.cond.L = &c.mu
 	c.hs = hs
-	hs.timer = time.AfterFunc(s.opts.handshakeTimeout, c.handshakeTimedOut)
+	low.CloseAfter(s.opts.handshakeTimeout)
 	return c
 }
 
@@ -231,11 +237,9 @@ func (c *Conn) feed(data []byte) {
 		c.feedHandshake(data)
 	case stOpen:
 		c.mu.Unlock()
-		c.dmu.Lock()
 		c.src = data
 		err := c.pump()
 		c.src = nil
-		c.dmu.Unlock()
 		c.afterDelivery(err)
 	default:
 		c.mu.Unlock()
@@ -243,7 +247,7 @@ func (c *Conn) feed(data []byte) {
 }
 
 // pump decrypts every complete record of c.src (plus what crypto/tls holds)
-// and delivers the plaintext. Called with dmu held.
+// and delivers the plaintext. It runs on the loop.
 func (c *Conn) pump() error {
 	bp := plainPool.Get().(*[]byte)
 	defer plainPool.Put(bp)
@@ -281,81 +285,50 @@ func (c *Conn) pump() error {
 }
 
 // deliver hands plaintext to the inner handler, after whatever it left
-// unconsumed; while reading is paused it only keeps it. Called with dmu held.
+// unconsumed; while reading is paused it only keeps it. It runs on the loop.
 func (c *Conn) deliver(p []byte) error {
 	if c.closing.Load() {
-		c.plain, c.undelivered = nil, false
+		c.plain.Reset()
 		return nil
 	}
-	data := p
-	if c.plain != nil {
-		c.plain = append(c.plain, p...)
-		data = c.plain
-	}
+	data := c.plain.Append(p)
 	if len(data) == 0 {
 		return nil
 	}
+	limit := c.srv.opts.maxInputBuffer
 	if c.userPaused.Load() {
-		if c.plain == nil {
-			c.plain = append(make([]byte, 0, len(p)), p...)
-		}
-		c.undelivered = true
-		return nil
+		return c.plain.Keep(data, 0, limit)
 	}
-	c.undelivered = false
 	consumed, err := c.srv.h.OnData(c, data)
-	if err == nil && (consumed < 0 || consumed > len(data)) {
-		err = fmt.Errorf("tlsconn: handler consumed %d of %d bytes", consumed, len(data))
-	}
 	if err != nil {
-		c.plain = nil
+		c.plain.Reset()
 		return err
 	}
-	rest := data[consumed:]
-	switch {
-	case len(rest) == 0:
-		c.plain = nil
-	case len(rest) > c.srv.opts.maxInputBuffer:
-		c.plain = nil
-		return netpoll.ErrInputTooLarge
-	case c.plain == nil:
-		c.plain = append(make([]byte, 0, len(rest)), rest...)
-	case consumed > 0:
-		c.plain = append(c.plain[:0], rest...)
-	}
-	return nil
+	return c.plain.Keep(data, consumed, limit)
 }
 
-// afterDelivery runs after dmu is released: it hands records crypto/tls
-// wrote while reading (alerts, KeyUpdate) to the connection, closes on
-// error, and delivers plaintext a ResumeReading asked for meanwhile.
+// afterDelivery runs on the loop after a delivery: it hands records
+// crypto/tls wrote while reading (alerts, KeyUpdate) to the connection and
+// closes on error.
 func (c *Conn) afterDelivery(err error) {
 	c.flushPending()
 	if err != nil {
 		_ = c.CloseWithError(err)
-		return
-	}
-	if c.redeliver.Load() {
-		c.kickDelivery()
 	}
 }
 
-// kickDelivery delivers plaintext held back by PauseReading, on this
-// goroutine if no other holds dmu, else by the holder when it is done.
-func (c *Conn) kickDelivery() {
-	c.redeliver.Store(true)
-	for c.redeliver.Load() && c.dmu.TryLock() {
-		var err error
-		if c.redeliver.Swap(false) && c.undelivered && !c.userPaused.Load() {
-			err = c.deliver(nil)
-		}
-		c.dmu.Unlock()
-		if err != nil {
-			c.flushPending()
-			_ = c.CloseWithError(err)
-			return
-		}
+// redeliverHeld offers the kept plaintext (held back by PauseReading, or
+// left unconsumed) to the handler again; ResumeReading and Wake run it on
+// the loop with Execute.
+func (c *Conn) redeliverHeld() {
+	c.redeliver.Store(false)
+	c.mu.Lock()
+	open := c.state == stOpen
+	c.mu.Unlock()
+	if !open || c.plain.Len() == 0 || c.userPaused.Load() {
+		return
 	}
+	c.afterDelivery(c.deliver(nil))
 }
 
 // closed ends the session; the loop calls it once the socket is closed.
@@ -365,18 +338,23 @@ func (c *Conn) closed(reason error) {
 	prev := c.state
 	c.state = stClosed
 	report := false
+	timedOut := false
 	if hs := c.hs; hs != nil && prev == stHandshake {
-		hs.timer.Stop()
 		c.srv.leftQueue(hs)
-		if hs.running {
+		switch {
+		case errors.Is(reason, netpoll.ErrDeadline):
+			timedOut = true
+			hs.fail(ErrHandshakeTimeout)
+		case hs.running:
 			// The ClientHello and maybe the whole handshake are buffered:
-			// let the goroutine use them, then decide what to report.
+			// let the goroutine use them, then decide what to report
+			// (handshakeDone).
 			hs.peerGone = reason
 			if hs.err == nil {
 				hs.err = reason
 			}
 			hs.cond.Broadcast()
-		} else {
+		default:
 			hs.fail(reason)
 			report = true
 		}
@@ -386,13 +364,15 @@ func (c *Conn) closed(reason error) {
 	c.mu.Unlock()
 	putOut(out)
 	switch {
+	case timedOut:
+		c.srv.failed.Add(1)
+		c.srv.timedOut.Add(1)
+		c.srv.logf(fmt.Errorf("%w (peer %v)", ErrHandshakeTimeout, c.low.RemoteAddr()))
 	case report:
 		c.srv.peerGone(c, reason)
 	case prev == stOpen:
-		c.dmu.Lock()
-		c.plain, c.undelivered = nil, false
+		c.plain.Reset()
 		c.srv.h.OnClose(c, reason)
-		c.dmu.Unlock()
 	}
 }
 
@@ -429,16 +409,19 @@ func (c *Conn) flushLocked() error {
 	return err
 }
 
-// flushPending flushes records sealed outside a Write (by crypto/tls while
-// reading) unless a writer holds wmu: that writer flushes them when it is
-// done, since it calls flushPending after unlocking.
+// flushPending hands the connection the records crypto/tls sealed while the
+// loop was reading (alerts, KeyUpdate). A writer that holds wmu meanwhile is
+// sealing, which never blocks, so the loop waits for it only briefly; the
+// writer flushes what it sealed itself.
 func (c *Conn) flushPending() {
-	for c.hasOut() && c.wmu.TryLock() {
-		err := c.flushLocked()
-		c.wmu.Unlock()
-		if err != nil {
-			c.recordsDropped(err)
-		}
+	if !c.hasOut() {
+		return
+	}
+	c.wmu.Lock()
+	err := c.flushLocked()
+	c.wmu.Unlock()
+	if err != nil {
+		c.recordsDropped(err)
 	}
 }
 

@@ -189,6 +189,7 @@ func TestPauseHoldsBackPlaintext(t *testing.T) {
 	}
 	rec.onData = nil
 	m.c.ResumeReading()
+	m.low.runTasks() // the held-back plaintext is delivered on the loop
 	if m.low.paused {
 		t.Fatal("still paused below")
 	}
@@ -224,11 +225,12 @@ func TestInputTooLarge(t *testing.T) {
 // is refused without touching the stream.
 func TestWriteRefusedBeforeSealing(t *testing.T) {
 	rec := newRecorder()
-	m := newMemSession(t, rec, nil, WithMaxPendingWrite(10000))
+	m := newMemSession(t, rec, nil)
 	if err := m.handshake(rec.opened, nil); err != nil {
 		t.Fatal(err)
 	}
 	m.low.mu.Lock()
+	m.low.bound = 10000  // the bound comes from the connection below
 	m.low.maxPend = 5000 // the kernel took nothing of earlier writes
 	m.low.mu.Unlock()
 	if _, err := m.c.Write(make([]byte, 4000)); err != nil {

@@ -50,7 +50,7 @@ func TestClientThatNeverReads(t *testing.T) {
 			return len(data), nil
 		},
 	}
-	ns, _ := startTLS(t, serverConfig(), h, []Option{WithMaxPendingWrite(bound)},
+	ns, _ := startTLS(t, serverConfig(), h, nil,
 		netpoll.WithMaxPendingWrite(bound), netpoll.WithSocketBuffers(64<<10, 64<<10))
 
 	var before runtime.MemStats

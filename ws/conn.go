@@ -17,7 +17,7 @@ const (
 const (
 	writeHandshake uint8 = iota
 	writeOpen
-	writeCloseHeld // the close frame answering the peer waits for ReleaseClose; data may still be written
+	writeCloseHeld // the close frame ending the connection waits for ReleaseClose; data may still be written
 	writeCloseSent
 )
 
@@ -30,7 +30,7 @@ const (
 )
 
 // ServerConn is the server side of one WebSocket connection as a codec: Feed decodes the bytes
-// that arrive, replies (101, HTTP errors, pongs, close frames) go to the io.Writer, events go to
+// that arrive, replies (101, HTTP errors, pongs, close frames) go to the Transport, events go to
 // the Server's Handler. Feed must be called from one goroutine at a time; the Write*, Ping and
 // Close methods are safe from any goroutine. An idle connection (no partial message) holds no
 // buffer: its size is that of the struct.
@@ -40,13 +40,14 @@ const (
 // most 4 GiB - 1), the mask rotated as payload is consumed instead of an offset kept beside it.
 type ServerConn struct {
 	srv       *Server
-	w         io.Writer
+	w         Transport
 	msg       []byte // message being reassembled; nil when idle
 	mu        sync.Mutex
 	remaining uint32 // payload bytes of the current data frame not yet received
 	scan      uint32 // handshake: where to resume looking for the blank line; then: UTF-8-valid prefix of msg
 	holds     int32  // guarded by mu: HoldClose calls not yet matched by ReleaseClose
 	heldCode  uint16 // guarded by mu: code of the held close frame (0: a close frame without payload)
+	heldErr   uint8  // guarded by mu: which sentinel the held close reports (see heldErrors)
 	wstate    uint8  // guarded by mu
 	deflate   uint8  // permessage-deflate (see deflateAll); written under mu before wstate becomes writeOpen
 	rstate    uint8
@@ -60,23 +61,60 @@ type ServerConn struct {
 // compressed.
 const deflateAll = 0xff
 
-// Writer returns the io.Writer given to NewConn or InitConn. A glue can give its own
-// per-connection struct (wrapping the transport) as the writer and find it again from the
+// Writer returns the Transport given to NewConn or InitConn. A glue can give its own
+// per-connection struct (wrapping the transport) as the Transport and find it again from the
 // *ServerConn its Handler receives with a type assertion: the codec keeps no context field, which
 // every connection would pay for.
-func (c *ServerConn) Writer() io.Writer { return c.w }
+func (c *ServerConn) Writer() Transport { return c.w }
+
+// Transport is the connection under a ServerConn: the codec writes each frame or HTTP response
+// with one Write, and when the WebSocket is over it closes the connection itself with
+// CloseWithError, which must close gracefully (flush what was written first) and must not block.
+// *netpoll.Conn and *tlsconn.Conn are Transports. Write must be safe for concurrent use if
+// messages are written from several goroutines, and all-or-nothing.
+type Transport interface {
+	io.Writer
+	// CloseWithError closes the connection gracefully, after what was written.
+	CloseWithError(reason error) error
+}
+
+// NopCloser returns a Transport that writes to w and whose CloseWithError does nothing, for a
+// glue that closes the connection itself when Feed returns an error (and never holds a close
+// frame), or for tests.
+func NopCloser(w io.Writer) Transport { return nopCloser{w} }
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) CloseWithError(error) error { return nil }
 
 // Feed decodes data, the bytes received so far that were not yet consumed, and returns how many
 // it consumed. Bytes not consumed (an incomplete upgrade request, frame header or control
 // frame) must be passed again, at the start of data, on the next call: this is the contract of
 // netpoll.Handler.OnData. Feed may modify the consumed part of data in place (unmasking).
 //
-// A non-nil error means the connection is over and the glue must close it (gracefully, so the
-// reply already written is flushed): a *HandshakeError after an HTTP error response, a
-// *CloseError wrapping ErrClosed after the close handshake, a *CloseError wrapping ErrProtocol,
-// ErrInvalidUTF8, ErrInvalidPayload or ErrMessageTooBig after this side sent its close frame,
-// or the error of the io.Writer.
+// The codec owns the end of the connection: when the WebSocket is over it writes what ends it
+// (an HTTP error response, the close frame that answers the peer's or fails the connection) and
+// closes the Transport with CloseWithError, then Feed returns the same error: a *HandshakeError,
+// ErrHTTPServed, a *CloseError wrapping ErrClosed (close handshake complete), a *CloseError
+// wrapping ErrProtocol, ErrInvalidUTF8, ErrInvalidPayload or ErrMessageTooBig (this side failed
+// the connection with 1002, 1007 or 1009), or the Transport's write error. A glue returns it
+// as its handler's error or ignores it; it never closes the connection for the protocol. While a
+// close frame is held (HoldClose), Feed returns nil and discards what still arrives, and the
+// codec closes the Transport on the last ReleaseClose. Once the end is written, Feed returns
+// ErrClosed.
 func (c *ServerConn) Feed(data []byte) (int, error) {
+	n, err := c.feed(data)
+	if err == nil {
+		return n, nil
+	}
+	if ce, ok := err.(*CloseError); ok && ce.held {
+		return len(data), nil
+	}
+	_ = c.w.CloseWithError(err)
+	return n, err
+}
+
+func (c *ServerConn) feed(data []byte) (int, error) {
 	switch c.rstate {
 	case readHandshake:
 		n, err := c.feedHandshake(data)
@@ -87,6 +125,12 @@ func (c *ServerConn) Feed(data []byte) (int, error) {
 		return n + m, err
 	case readOpen:
 		return c.feedFrames(data)
+	}
+	c.mu.Lock()
+	held := c.wstate == writeCloseHeld
+	c.mu.Unlock()
+	if held {
+		return len(data), nil // the peer may keep sending until it gets the held close frame
 	}
 	return 0, ErrClosed
 }

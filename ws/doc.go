@@ -1,6 +1,6 @@
 // Package ws is the server side of RFC 6455 (WebSocket) as a codec driven by bytes: it parses
 // the HTTP upgrade, decodes frames, runs the ping/pong and close handshakes and optionally
-// permessage-deflate (RFC 7692), on byte slices and an io.Writer. It does not import netpoll,
+// permessage-deflate (RFC 7692), on byte slices and a Transport. It does not import netpoll,
 // so the same codec runs over a netpoll connection, over tlsconn (wss) or over a net.Conn. It
 // is built on github.com/gobwas/ws (opcodes, close codes, masking) and its httphead and wsflate
 // packages (extension negotiation, deflate stream framing).
@@ -8,7 +8,7 @@
 // # Use
 //
 // A Server holds the shared configuration and the Handler; it creates one ServerConn per
-// connection, whose replies go to an io.Writer:
+// connection, whose replies go to a Transport (an io.Writer the codec also closes):
 //
 //	srv := ws.NewServer(handler, ws.WithMaxMessageSize(1<<20), ws.WithDeflate(ws.DeflateOptions{}))
 //	c := srv.NewConn(w) // e.g. a *netpoll.Conn
@@ -23,21 +23,22 @@
 //		return nc.Context().(*ws.ServerConn).Feed(data)
 //	}
 //
-// A non-nil error from Feed means the connection is over and must be closed gracefully (the
-// HTTP error response or close frame the codec just wrote must be flushed first): a
-// *HandshakeError, a *CloseError wrapping ErrClosed (close handshake complete) or a *CloseError
-// wrapping ErrProtocol, ErrInvalidUTF8, ErrInvalidPayload or ErrMessageTooBig (this side failed
-// the connection with 1002, 1007 or 1009). After such a failure the peer may still be sending;
+// The codec owns the close sequence end to end: when the WebSocket is over (close handshake
+// complete, the connection failed with 1002, 1007 or 1009, an upgrade refused, a plain HTTP
+// request served, or Close called) it writes what ends it and closes the Transport with
+// CloseWithError, which flushes first; Feed then returns the same error (a *HandshakeError,
+// ErrHTTPServed, or a *CloseError wrapping ErrClosed, ErrProtocol, ErrInvalidUTF8,
+// ErrInvalidPayload or ErrMessageTooBig), for the glue to return or ignore. The glue never
+// closes the connection for the protocol. After the close frame the peer may still be sending;
 // closing a socket with unread data makes the kernel send a reset that can destroy the close
-// frame in flight, so the glue should half-close (shutdown write) and drain reads for a short
-// while, or at least close after the writes are flushed. After Close the glue should also close
-// the TCP connection if the peer does not answer with its close frame within a timeout.
+// frame in flight, which is why netpoll's graceful close half-closes and drains reads for a
+// short while (its linger) before the socket is closed.
 //
 // Handler methods run on the goroutine that calls Feed and must not block; a payload passed to
 // OnMessage is only valid during the call (it may alias the glue's read buffer). WriteText,
 // WriteBinary, WriteMessage, Ping and Close may be called from any goroutine: each frame is
 // written with exactly one Write call under a per-connection mutex, so frames never interleave
-// and no data frame follows the close frame. The io.Writer must not block for long (netpoll's
+// and no data frame follows the close frame. The Transport must not block for long (netpoll's
 // *Conn queues what the kernel does not take) and must not retain the slice it is given.
 //
 // # Handlers on other goroutines
@@ -45,11 +46,10 @@
 // A glue that runs the application's handlers on worker goroutines (copying each payload in
 // OnMessage) would let the codec's own close frame, the echo of the peer's close or the frame that
 // fails the connection, overtake the replies to the messages received before it, and those
-// replies would then be refused with ErrClosed. HoldClose and ReleaseClose prevent that: the glue
-// calls HoldClose in OnMessage and ReleaseClose after the message's handler returned; a close
-// frame due meanwhile waits for the last release (Feed returns its *CloseError with Held set),
-// data frames are still accepted until then, and the glue closes the TCP connection once
-// ReleaseClose reports the close frame sent.
+// replies would then be refused with ErrClosed. One rule prevents that: call HoldClose in
+// OnMessage before handing the message over, and ReleaseClose when its handler has returned. A
+// close due meanwhile waits for the last release, which writes the close frame and closes the
+// Transport; until then Feed returns nil and discards input, and data frames are still written.
 //
 // # Upgrade
 //

@@ -56,13 +56,10 @@ var (
 // (when Err is ErrClosed) or the one this side sent when it failed the connection (Err is
 // ErrProtocol, ErrInvalidUTF8, ErrInvalidPayload or ErrMessageTooBig).
 type CloseError struct {
-	Code   StatusCode
-	Reason string
-	Err    error
-	// Held reports that this side's close frame was not written yet because of HoldClose: the
-	// ReleaseClose that undoes the last hold writes it, and the glue closes the TCP connection
-	// then rather than when Feed returns.
-	Held bool
+	Code   StatusCode // the close code sent or received
+	Reason string     // the close reason sent or received, possibly ""
+	Err    error      // the sentinel: why the WebSocket ended
+	held   bool       // this side's close frame waits for ReleaseClose (see Feed)
 }
 
 // Error returns the sentinel's message followed by the close code and reason.

@@ -26,7 +26,7 @@ const upgrade = "GET /chat?room=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: webs
 // The codec answers the upgrade, then echoes a masked text frame "hi" and the close handshake.
 func Example() {
 	var out bytes.Buffer // stands for the connection: a *netpoll.Conn, a net.Conn, ...
-	c := ws.NewServer(echo{}).NewConn(&out)
+	c := ws.NewServer(echo{}).NewConn(ws.NopCloser(&out))
 
 	n, err := c.Feed([]byte(upgrade))
 	fmt.Println(n == len(upgrade), err)
@@ -58,7 +58,7 @@ func Example() {
 // Feed consumes only what it can decode; the glue keeps the rest and passes it again first.
 func ExampleServerConn_Feed() {
 	var out bytes.Buffer
-	c := ws.NewServer(echo{}).NewConn(&out)
+	c := ws.NewServer(echo{}).NewConn(ws.NopCloser(&out))
 	c.Feed([]byte(upgrade))
 
 	stream := []byte{0x81, 0x82, 0, 0, 0, 0, 'o', 'k'}
@@ -75,7 +75,7 @@ func ExampleServerConn_Feed() {
 // A protocol violation is answered with a close frame and reported by Feed.
 func ExampleCloseError() {
 	var out bytes.Buffer
-	c := ws.NewServer(echo{}).NewConn(&out)
+	c := ws.NewServer(echo{}).NewConn(ws.NopCloser(&out))
 	c.Feed([]byte(upgrade))
 	out.Reset()
 
@@ -92,7 +92,7 @@ func ExampleCloseError() {
 // Close starts the closing handshake from the server; the peer's answer ends it.
 func ExampleServerConn_Close() {
 	var out bytes.Buffer
-	c := ws.NewServer(echo{}).NewConn(&out)
+	c := ws.NewServer(echo{}).NewConn(ws.NopCloser(&out))
 	c.Feed([]byte(upgrade))
 	out.Reset()
 

@@ -2,7 +2,6 @@ package ws_test
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -340,7 +339,7 @@ func TestRequestOutlivesBuffer(t *testing.T) {
 		during.Set("X-Multi", "changed")
 	}}
 	srv := ws.NewServer(h, ws.WithSubprotocols("chat"))
-	c := srv.NewConn(io.Discard)
+	c := srv.NewConn(discard)
 	buf := []byte(wstest.Request("/a%20b?q=1", "Origin: http://o", "Sec-WebSocket-Protocol: x, chat", "X-Multi: 1", "x-multi: 2"))
 	if n, err := c.Feed(buf); err != nil || n != len(buf) {
 		t.Fatalf("Feed: %d, %v", n, err)

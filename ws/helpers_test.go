@@ -3,6 +3,7 @@ package ws_test
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -67,11 +68,30 @@ func (r *recorder) messages() []string {
 	return out
 }
 
-// syncBuffer is a goroutine-safe io.Writer that records each Write.
+// syncBuffer is a goroutine-safe ws.Transport that records each Write and the codec's close.
 type syncBuffer struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer
 	writes int
+	closes int   // CloseWithError calls
+	reason error // of the first
+}
+
+func (b *syncBuffer) CloseWithError(reason error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closes++
+	if b.closes == 1 {
+		b.reason = reason
+	}
+	return nil
+}
+
+// closed returns how often the codec closed the transport, and the first reason.
+func (b *syncBuffer) closed() (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closes, b.reason
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
@@ -189,3 +209,6 @@ func closeCode(fs []wstest.ServerFrame) int {
 }
 
 func repeat(s string, n int) string { return strings.Repeat(s, n) }
+
+// discard is a Transport that drops everything (made once: wrapping allocates).
+var discard = ws.NopCloser(io.Discard)

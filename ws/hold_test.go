@@ -57,19 +57,25 @@ func TestHoldCloseOrdersRepliesBeforeClose(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f, h, out := openHolder(t)
 			err := f.feed(cat(wstest.Frame(1, true, 0, []byte("a")), wstest.Frame(1, true, 0, []byte("b")), tc.last))
-			var ce *ws.CloseError
-			if !errors.As(err, &ce) || !errors.Is(err, tc.wantErr) || !ce.Held {
-				t.Fatalf("Feed: %v (%#v), want a held close wrapping %v", err, ce, tc.wantErr)
+			if err != nil {
+				t.Fatalf("Feed: %v, want nil while the close is held", err)
 			}
 			if len(h.msgs) != 2 || len(out.Bytes()) != 0 {
 				t.Fatalf("messages %q, output %q before the handlers ran", h.msgs, out.Bytes())
+			}
+			if n, _ := out.closed(); n != 0 {
+				t.Fatal("transport closed while the close frame is held")
+			}
+			if err := f.feed(wstest.Frame(1, true, 0, []byte("after the end"))); err != nil || len(h.msgs) != 2 {
+				t.Fatalf("input after the end: %v, messages %q; want it discarded", err, h.msgs)
 			}
 			// The "workers" handle a, then b; meanwhile Close is refused and pings still go out.
 			if err := f.c.WriteText([]byte("re: a")); err != nil {
 				t.Fatal(err)
 			}
-			if sent, err := f.c.ReleaseClose(); sent || err != nil {
-				t.Fatalf("first release: %v %v", sent, err)
+			f.c.ReleaseClose()
+			if n, _ := out.closed(); n != 0 {
+				t.Fatal("transport closed by the first of two releases")
 			}
 			if err := f.c.Close(ws.StatusNormalClosure, ""); !errors.Is(err, ws.ErrClosed) {
 				t.Fatalf("Close while a close frame is held: %v", err)
@@ -80,8 +86,11 @@ func TestHoldCloseOrdersRepliesBeforeClose(t *testing.T) {
 			if err := f.c.WriteBinary([]byte("re: b")); err != nil {
 				t.Fatal(err)
 			}
-			if sent, err := f.c.ReleaseClose(); !sent || err != nil {
-				t.Fatalf("last release: %v %v", sent, err)
+			f.c.ReleaseClose()
+			n, reason := out.closed()
+			var ce *ws.CloseError
+			if n != 1 || !errors.As(reason, &ce) || !errors.Is(reason, tc.wantErr) {
+				t.Fatalf("after the last release: %d closes, reason %v; want one wrapping %v", n, reason, tc.wantErr)
 			}
 			fs := frames(t, out.Bytes())
 			if len(fs) != 4 || string(fs[0].Payload) != "re: a" || fs[1].Op != 9 || string(fs[2].Payload) != "re: b" || fs[3].Op != 8 {
@@ -93,8 +102,9 @@ func TestHoldCloseOrdersRepliesBeforeClose(t *testing.T) {
 			if err := f.c.WriteText([]byte("late")); !errors.Is(err, ws.ErrClosed) {
 				t.Fatalf("write after the close frame: %v", err)
 			}
-			if sent, err := f.c.ReleaseClose(); sent || err != nil {
-				t.Fatalf("release without hold: %v %v", sent, err)
+			f.c.ReleaseClose() // without a hold: nothing
+			if n, _ := out.closed(); n != 1 || len(frames(t, out.Bytes())) != 4 {
+				t.Fatal("a release without a hold wrote or closed again")
 			}
 		})
 	}
@@ -110,13 +120,17 @@ func TestHoldCloseReleasedBeforeClose(t *testing.T) {
 	if fs := frames(t, out.Bytes()); len(fs) != 1 || fs[0].Op != 10 || string(fs[0].Payload) != "ping" {
 		t.Fatalf("pong held: %+v", fs)
 	}
-	if sent, err := f.c.ReleaseClose(); sent || err != nil || len(h.msgs) != 1 {
-		t.Fatalf("release: %v %v", sent, err)
+	f.c.ReleaseClose()
+	if n, _ := out.closed(); n != 0 || len(h.msgs) != 1 {
+		t.Fatalf("release before any close: %d closes, messages %q", n, h.msgs)
 	}
 	err := f.feed(wstest.Frame(8, true, 0, wstest.ClosePayload(1000, "")))
 	var ce *ws.CloseError
-	if !errors.As(err, &ce) || ce.Held || !errors.Is(err, ws.ErrClosed) {
+	if !errors.As(err, &ce) || !errors.Is(err, ws.ErrClosed) {
 		t.Fatalf("Feed: %v", err)
+	}
+	if n, reason := out.closed(); n != 1 || reason != err {
+		t.Fatalf("transport closes %d, reason %v; want Feed's error", n, reason)
 	}
 	if fs := frames(t, out.Bytes()); len(fs) != 2 || closeCode(fs) != 1000 {
 		t.Fatalf("frames %+v", fs)
@@ -133,12 +147,12 @@ func TestHoldCloseServerInitiated(t *testing.T) {
 	if fs := frames(t, out.Bytes()); closeCode(fs) != 1001 {
 		t.Fatalf("frames %+v", fs)
 	}
-	err := f.feed(wstest.Frame(8, true, 0, wstest.ClosePayload(1001, "")))
-	var ce *ws.CloseError
-	if !errors.As(err, &ce) || ce.Held {
-		t.Fatalf("Feed: %v", err)
+	if n, reason := out.closed(); n != 1 || !errors.Is(reason, ws.ErrClosed) {
+		t.Fatalf("after Close: %d transport closes, reason %v", n, reason)
 	}
-	if sent, _ := f.c.ReleaseClose(); sent || len(frames(t, out.Bytes())) != 1 {
+	f.feed(wstest.Frame(8, true, 0, wstest.ClosePayload(1001, "")))
+	f.c.ReleaseClose()
+	if len(frames(t, out.Bytes())) != 1 {
 		t.Fatal("a second close frame was sent")
 	}
 }

@@ -138,7 +138,7 @@ func ExampleWithHTTPHandler() {
 		return http.StatusOK, http.Header{"Cache-Control": {"no-cache"}}, page
 	}))
 	var out strings.Builder
-	c := srv.NewConn(&out)
+	c := srv.NewConn(ws.NopCloser(&out))
 	_, err := c.Feed([]byte("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"))
 	fmt.Println(err)
 	fmt.Print(strings.ReplaceAll(out.String(), "\r\n", "\n"))

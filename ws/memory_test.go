@@ -35,7 +35,7 @@ func idleHeapPerConn(tb testing.TB, n int) float64 {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for i := range conns {
-		c := srv.NewConn(io.Discard)
+		c := srv.NewConn(discard)
 		buf = append(append(buf[:0], req...), msg...)
 		if k, err := c.Feed(buf); err != nil || k != len(buf) {
 			tb.Fatalf("Feed: %d, %v", k, err)
@@ -93,7 +93,7 @@ func BenchmarkDeflateState(b *testing.B) {
 func BenchmarkFeedText(b *testing.B) {
 	for _, size := range []int{16, 1024, 64 << 10} {
 		b.Run(byteSize(size), func(b *testing.B) {
-			c := ws.NewServer(nopHandler{}).NewConn(io.Discard)
+			c := ws.NewServer(nopHandler{}).NewConn(discard)
 			c.Feed([]byte(wstest.Request("/")))
 			frame := wstest.Frame(1, true, 0, bytes.Repeat([]byte("a"), size))
 			buf := make([]byte, len(frame))
@@ -118,7 +118,7 @@ func BenchmarkWriteText(b *testing.B) {
 			hdr = append(hdr, "Sec-WebSocket-Extensions: permessage-deflate")
 		}
 		b.Run(name, func(b *testing.B) {
-			c := ws.NewServer(nopHandler{}, opts...).NewConn(io.Discard)
+			c := ws.NewServer(nopHandler{}, opts...).NewConn(discard)
 			c.Feed([]byte(wstest.Request("/", hdr...)))
 			msg := bytes.Repeat([]byte("hello world "), 100)
 			b.SetBytes(int64(len(msg)))
@@ -160,7 +160,7 @@ func TestInitConnEmbedded(t *testing.T) {
 	srv := ws.NewServer(wstest.Echo{})
 	var out syncBuffer
 	g := &glue{name: "embedded"}
-	srv.InitConn(&g.codec, &out)
+	srv.InitConn(&g.codec, ws.NopCloser(&out))
 	f := &feeder{t: t, c: &g.codec}
 	if err := f.feed([]byte(wstest.Request("/"))); err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ const browserUpgrade = "GET /chat?room=1 HTTP/1.1\r\n" +
 func upgradeAllocs(t testing.TB, srv *ws.Server, req string) float64 {
 	buf := []byte(req)
 	return testing.AllocsPerRun(200, func() {
-		c := srv.NewConn(io.Discard)
+		c := srv.NewConn(discard)
 		if n, err := c.Feed(buf); err != nil || n != len(buf) {
 			t.Fatalf("Feed: %d, %v", n, err)
 		}
@@ -207,7 +207,7 @@ func BenchmarkUpgrade(b *testing.B) {
 	buf := []byte(browserUpgrade)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		c := srv.NewConn(io.Discard)
+		c := srv.NewConn(discard)
 		if _, err := c.Feed(buf); err != nil {
 			b.Fatal(err)
 		}

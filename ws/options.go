@@ -31,11 +31,12 @@ const MaxMessageSizeLimit = 1<<32 - 1
 
 // WithMaxMessageSize sets the largest message accepted, in bytes; a bigger one fails the
 // connection with close code 1009. It bounds the reassembled message and the decompressed size.
-// Values over MaxMessageSizeLimit are lowered to it.
-func WithMaxMessageSize(n int64) Option {
+// Values over MaxMessageSizeLimit are lowered to it; zero or a negative n is ignored. Sizes are
+// int, as everywhere in netman (netman's server.WithMaxMessageSize forwards its value unchanged).
+func WithMaxMessageSize(n int) Option {
 	return func(s *Server) {
 		if n > 0 {
-			s.maxMessage = min(n, MaxMessageSizeLimit)
+			s.maxMessage = min(int64(n), MaxMessageSizeLimit)
 		}
 	}
 }

@@ -293,14 +293,14 @@ func (c *ServerConn) control(op OpCode, payload []byte) error {
 		if len(payload) >= 2 {
 			echo = uint16(code)
 		}
-		held, err = c.sendCloseLocked(echo)
+		held, err = c.sendCloseLocked(echo, ErrClosed)
 	}
 	c.mu.Unlock()
 	c.srv.handler.OnClose(c, code, reason)
 	if err != nil {
 		return err
 	}
-	return &CloseError{Code: code, Reason: reason, Err: ErrClosed, Held: held}
+	return &CloseError{Code: code, Reason: reason, Err: ErrClosed, held: held}
 }
 
 // fail fails the connection: it sends a close frame with code (unless one was sent already),
@@ -314,8 +314,8 @@ func (c *ServerConn) fail(code StatusCode, err error) error {
 	if c.wstate == writeOpen {
 		// A write error is not reported: the connection is closed next either way and the
 		// protocol error is the cause.
-		held, _ = c.sendCloseLocked(uint16(code))
+		held, _ = c.sendCloseLocked(uint16(code), err)
 	}
 	c.mu.Unlock()
-	return &CloseError{Code: code, Err: err, Held: held}
+	return &CloseError{Code: code, Err: err, held: held}
 }

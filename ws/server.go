@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"io"
 	"sync"
 )
 
@@ -22,6 +21,7 @@ type Handler interface {
 
 // PongHandler may be implemented by a Handler to see pong frames (answers to Ping).
 type PongHandler interface {
+	// OnPong is called with the payload of each pong frame received.
 	OnPong(c *ServerConn, payload []byte)
 }
 
@@ -53,19 +53,18 @@ func NewServer(h Handler, opts ...Option) *Server {
 	return s
 }
 
-// NewConn returns the codec of a new connection whose outgoing bytes go to w. w must be safe
-// for concurrent use if messages are written from several goroutines, and each Write must be
-// all-or-nothing (as netpoll's *Conn is); the codec writes each frame or response with one Write.
-func (s *Server) NewConn(w io.Writer) *ServerConn {
+// NewConn returns the codec of a new connection whose outgoing bytes go to t, which the codec
+// closes when the WebSocket is over (see Transport).
+func (s *Server) NewConn(t Transport) *ServerConn {
 	c := &ServerConn{}
-	s.InitConn(c, w)
+	s.InitConn(c, t)
 	return c
 }
 
 // InitConn makes c, a ServerConn that was never used, the codec of a new connection whose
-// outgoing bytes go to w, as NewConn does but in place: a glue can embed a ServerConn by value
+// outgoing bytes go to t, as NewConn does but in place: a glue can embed a ServerConn by value
 // in its own per-connection struct and allocate both at once. c must not be copied afterwards.
-func (s *Server) InitConn(c *ServerConn, w io.Writer) {
+func (s *Server) InitConn(c *ServerConn, t Transport) {
 	c.srv = s
-	c.w = w
+	c.w = t
 }

@@ -66,7 +66,7 @@ func (c *ServerConn) WriteBinary(p []byte) error { return c.WriteMessage(OpBinar
 // unfragmented frame, with a single Write, so concurrent writers never interleave frames. When
 // permessage-deflate was negotiated and payload is at least the threshold, it is compressed.
 // It returns ErrNotOpen before the handshake, ErrClosed once a close frame was sent, or the
-// io.Writer's error. payload is not retained.
+// Transport's write error. payload is not retained.
 func (c *ServerConn) WriteMessage(op OpCode, payload []byte) error {
 	if op != OpText && op != OpBinary {
 		return ErrInvalidOpCode
@@ -116,11 +116,11 @@ func (c *ServerConn) Ping(payload []byte) error {
 	return c.writeControlLocked(OpPing, payload)
 }
 
-// Close starts the closing handshake: it sends a close frame with code and reason (truncated to
-// 123 bytes at a UTF-8 boundary). Messages that arrive afterwards are discarded; when the
-// peer's close frame arrives Feed returns an error wrapping ErrClosed and the glue closes the
-// TCP connection. The glue should also close it if the peer does not answer within a timeout.
-// Close returns ErrClosed once a close frame was sent or is held (see HoldClose).
+// Close ends the connection from this side: it sends a close frame with code and reason
+// (truncated to 123 bytes at a UTF-8 boundary), then closes the Transport with a *CloseError
+// wrapping ErrClosed; the Transport flushes the frame first, and netpoll's linger reads the
+// peer's answer, so nothing is reset. Messages that arrive afterwards are discarded. Close
+// returns ErrClosed once a close frame was sent or is held (see HoldClose).
 func (c *ServerConn) Close(code StatusCode, reason string) error {
 	if !ValidCloseCode(code) {
 		return ErrInvalidCloseCode
@@ -137,12 +137,19 @@ func (c *ServerConn) Close(code StatusCode, reason string) error {
 	binary.BigEndian.PutUint16(b[:], uint16(code))
 	n := 2 + copy(b[2:], reason)
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.wstate != writeOpen {
-		return stateError(c.wstate)
+		st := c.wstate
+		c.mu.Unlock()
+		return stateError(st)
 	}
 	c.wstate = writeCloseSent
-	return c.writeControlLocked(OpClose, b[:n])
+	err := c.writeControlLocked(OpClose, b[:n])
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	_ = c.w.CloseWithError(&CloseError{Code: code, Reason: reason, Err: ErrClosed})
+	return nil
 }
 
 // writeControlLocked writes a control frame; c.mu must be held.
@@ -162,15 +169,16 @@ func stateError(st uint8) error {
 	return ErrClosed
 }
 
-// HoldClose delays the close frame this side sends on its own, the echo of the peer's close
-// frame or the close frame that fails the connection, until every HoldClose is undone by
-// ReleaseClose. A glue that hands messages to other goroutines calls HoldClose (from OnMessage)
-// before it hands a message over, and ReleaseClose once the message's handler has returned: the
-// replies to messages received before a close then precede the close frame, as if the handlers
-// had run inside Feed (RFC 6455 section 5.5.1 lets an endpoint finish sending its current message
-// before its close frame). Meanwhile Feed has returned its *CloseError with Held set, and
-// WriteMessage and Ping still write; Close returns ErrClosed. Pongs are never held. HoldClose and
-// ReleaseClose are safe from any goroutine.
+// HoldClose delays the end of the connection that the peer or its input causes, the echo of
+// the peer's close frame or the close frame that fails the connection, until every HoldClose is
+// undone by ReleaseClose. The rule for a glue that runs handlers on other goroutines: call
+// HoldClose in OnMessage before handing the message over, and ReleaseClose once its handler has
+// returned. The replies to messages received before a close then precede the close frame, as if
+// the handlers had run inside Feed (RFC 6455 section 5.5.1 lets an endpoint finish sending its
+// current message before its close frame). Meanwhile Feed returns nil and discards input,
+// WriteMessage and Ping still write, and Close returns ErrClosed; the last ReleaseClose writes
+// the close frame and closes the Transport. Pongs are never held, nor a Close of this side's
+// own. HoldClose and ReleaseClose are safe from any goroutine.
 func (c *ServerConn) HoldClose() {
 	c.mu.Lock()
 	c.holds++
@@ -178,28 +186,47 @@ func (c *ServerConn) HoldClose() {
 }
 
 // ReleaseClose undoes one HoldClose. When it undoes the last one and a close frame is held, it
-// writes it and returns sent = true (with the io.Writer's error): the glue then closes the TCP
-// connection. A ReleaseClose without a HoldClose does nothing.
-func (c *ServerConn) ReleaseClose() (sent bool, err error) {
+// writes the frame and closes the Transport, reporting the error Feed would have returned. A
+// ReleaseClose without a HoldClose does nothing.
+func (c *ServerConn) ReleaseClose() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.holds == 0 {
-		return false, nil
+		c.mu.Unlock()
+		return
 	}
 	c.holds--
 	if c.holds > 0 || c.wstate != writeCloseHeld {
-		return false, nil
+		c.mu.Unlock()
+		return
 	}
 	c.wstate = writeCloseSent
-	return true, c.writeCloseLocked(c.heldCode)
+	code := StatusCode(c.heldCode)
+	if code == 0 {
+		code = StatusNoStatusRcvd
+	}
+	var reason error = &CloseError{Code: code, Err: heldErrors[c.heldErr]}
+	if err := c.writeCloseLocked(c.heldCode); err != nil {
+		reason = err
+	}
+	c.mu.Unlock()
+	_ = c.w.CloseWithError(reason)
 }
 
+// heldErrors are the sentinels a held close can report, indexed by ServerConn.heldErr.
+var heldErrors = [...]error{ErrClosed, ErrProtocol, ErrInvalidUTF8, ErrInvalidPayload, ErrMessageTooBig}
+
 // sendCloseLocked sends this side's close frame with code (0: without payload), or holds it while
-// HoldClose is in effect; c.mu must be held and c.wstate must be writeOpen.
-func (c *ServerConn) sendCloseLocked(code uint16) (held bool, err error) {
+// HoldClose is in effect, to be reported with sentinel; c.mu must be held and c.wstate must be
+// writeOpen.
+func (c *ServerConn) sendCloseLocked(code uint16, sentinel error) (held bool, err error) {
 	if c.holds > 0 {
 		c.wstate = writeCloseHeld
 		c.heldCode = code
+		for i, e := range heldErrors {
+			if e == sentinel {
+				c.heldErr = uint8(i)
+			}
+		}
 		return true, nil
 	}
 	c.wstate = writeCloseSent

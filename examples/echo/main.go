@@ -41,11 +41,14 @@ func main() {
 	reusePort := flag.Bool("reuseport", false, "one SO_REUSEPORT listener per loop")
 	flag.Parse()
 
-	srv := netpoll.NewServer(echo{},
+	opts := []netpoll.Option{
 		netpoll.WithLoops(*loops),
-		netpoll.WithReusePort(*reusePort),
 		netpoll.WithErrorLog(func(err error) { log.Print(err) }),
-	)
+	}
+	if *reusePort {
+		opts = append(opts, netpoll.WithReusePort())
+	}
+	srv := netpoll.NewServer(echo{}, opts...)
 	if err := srv.Listen("tcp", *addr); err != nil {
 		log.Fatal(err)
 	}

@@ -24,7 +24,10 @@ type IServer interface {
 
 // IGroup is a set of routes sharing middleware; global middleware runs first.
 type IGroup interface {
+	// AddRouter routes messages with msgID to router, behind the global
+	// middleware and then the group's.
 	AddRouter(msgID uint32, router IRouter) error
+	// Use adds middleware to the group, run after the global middleware.
 	Use(middleware ...MiddlewareFunc) error
 }
 
@@ -71,31 +74,45 @@ type IConnectManager interface {
 
 // IMessage is one received message.
 type IMessage interface {
+	// ID returns the message id.
 	ID() uint32
+	// Bytes returns the payload.
 	Bytes() []byte
+	// String returns the payload as a string.
 	String() string
+	// Len returns the payload length in bytes.
 	Len() uint32
+	// SetData replaces the payload.
 	SetData(data []byte)
 	// IsText and IsBinary tell a WebSocket message's type; TCP messages
 	// are binary.
 	IsText() bool
+	// IsBinary reports whether the message is binary (always true on TCP).
 	IsBinary() bool
 }
 
 // IRequest is a message together with the connection it came from.
 type IRequest interface {
+	// GetConnect returns the connection the message came from.
 	GetConnect() IConnect
+	// GetMessage returns the message.
 	GetMessage() IMessage
+	// GetConnects returns a snapshot of the server's open connections.
 	GetConnects() []IConnect
 }
 
 // IContext is what middleware sees: the request plus values that
 // middleware and handlers share for one message.
 type IContext interface {
+	// GetConnect returns the connection the message came from.
 	GetConnect() IConnect
+	// GetRequest returns the request being handled.
 	GetRequest() IRequest
+	// GetMessage returns the message being handled.
 	GetMessage() IMessage
+	// Set stores a value for the rest of this message's chain.
 	Set(key string, value interface{})
+	// Get returns a value stored with Set, or nil.
 	Get(key string) interface{}
 }
 
@@ -108,19 +125,25 @@ type MiddlewareFunc func(ctx IContext, next Next) interface{}
 
 // IRouter handles the messages of one message id.
 type IRouter interface {
+	// Do handles one message.
 	Do(request IRequest)
 }
 
 // IHooks are called when TCP connections open and close.
 type IHooks interface {
+	// OnOpen runs once, before the connection's first message is handled.
 	OnOpen(connect IConnect)
+	// OnClose runs once, after the connection's last message was handled.
 	OnClose(connect IConnect)
 }
 
 // IWebsocketHandler handles a WebSocket server's events.
 type IWebsocketHandler interface {
+	// Open runs once the upgrade succeeded, before the first Message.
 	Open(connect IConnect)
+	// Message handles one text or binary message.
 	Message(request IRequest)
+	// Close runs once, after the last Message.
 	Close(connect IConnect)
 }
 

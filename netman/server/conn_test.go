@@ -355,11 +355,9 @@ func TestBackpressurePausesReading(t *testing.T) {
 		return conn != nil
 	})
 	waitFor(t, "reading paused", func() bool {
-		return conn.has(flagPaused)
+		return conn.inbox.Paused()
 	})
-	conn.mu.Lock()
-	queued := int(conn.pending)
-	conn.mu.Unlock()
+	queued := conn.inbox.Len()
 	// The inbox holds at most what one read delivered past the bound.
 	if queued > 8+64*1024/1008+1 {
 		t.Fatalf("inbox grew to %d messages with bound 8", queued)
@@ -422,10 +420,8 @@ func TestInboxBoundedInBytes(t *testing.T) {
 		}
 		return conn != nil
 	})
-	waitFor(t, "reading paused", func() bool { return conn.has(flagPaused) })
-	conn.mu.Lock()
-	queued := int(conn.pending)
-	conn.mu.Unlock()
+	waitFor(t, "reading paused", func() bool { return conn.inbox.Paused() })
+	queued := conn.inbox.Len()
 	// 4 MiB of 1 MiB messages, plus what the pause let through.
 	if queued > 8 {
 		t.Fatalf("%d messages of 1 MiB queued", queued)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/netman-go/netman/framing"
 	"github.com/netman-go/netman/netman/iface"
+	"github.com/netman-go/netman/netman/internal/dispatch"
 )
 
 var (
@@ -18,102 +19,77 @@ var (
 	ErrConnClosed = errors.New("netman: connection closed")
 )
 
-// transport is what a connection writes to: a netpoll or tlsconn conn.
-type transport interface {
-	Write(b []byte) (int, error)
-	Writev(bufs ...[]byte) (int, error)
-	Close() error
-	CloseNow() error
-	CloseWithError(err error) error
-	RemoteAddr() net.Addr
-	LocalAddr() net.Addr
-	PauseReading()
-	ResumeReading()
-}
-
 // connection is one client: it implements iface.IConnect. Reading state
-// (dec) belongs to the event loop; the inbox belongs to whoever holds mu.
+// (dec, ws's codec input) belongs to the event loop; the inbox to the
+// dispatcher.
 type connection struct {
 	id    int
 	srv   *Server
 	t     transport
 	dec   *framing.Decoder
-	ws    *wsConn // nil on TCP servers
+	ws    *wsConn // the WebSocket state, on WebSocket servers
 	flags atomic.Uint32
 	slot  int32 // index in the manager's slice; guarded by the manager's lock
-
-	// The inbox, guarded by mu: messages read and not yet handled, a FIFO
-	// linked through the requests (so queueing a message allocates nothing
-	// beyond the request), with the open and close jobs as flags around it
-	// (open comes before any message, close after the last).
-	mu      sync.Mutex
-	pending int32 // requests in the inbox
-	head    *request
-	tail    *request
-	next    *connection // in the worker pool's run queue
+	inbox dispatch.Inbox[*connection, *request]
 }
 
-// Connection flags. closed is read without locks; queued and paused are
-// changed under mu (kept in the same word to keep idle connections small).
+// Connection flags, read without locks.
 const (
-	flagClosed   uint32 = 1 << iota
-	flagQueued          // waiting in or running on the worker pool
-	flagPaused          // reading paused because the inbox is full
-	flagOpenJob         // the inbox holds the open job
-	flagCloseJob        // the inbox holds the close job
+	flagClosed    uint32 = 1 << iota
+	flagInHandler        // one of its jobs runs on a worker now: its writes may wait for room
 )
 
 func (c *connection) has(f uint32) bool { return c.flags.Load()&f != 0 }
 func (c *connection) set(f uint32)      { c.flags.Or(f) }
-func (c *connection) clear(f uint32)    { c.flags.And(^f) }
+func (c *connection) clearInHandler()   { c.flags.And(^flagInHandler) }
+
+// Inbox returns the connection's dispatch inbox.
+func (c *connection) Inbox() *dispatch.Inbox[*connection, *request] { return &c.inbox }
 
 var _ iface.IConnect = (*connection)(nil)
 
 // GetID returns the connection's id, never reused while the server runs.
 func (c *connection) GetID() int { return c.id }
 
-// Send writes one message with the server's packer.
+// Send writes one message with the server's packer (on a WebSocket
+// server, a binary message).
+// A message that does not fit the connection's write queue follows the
+// server's write policy (see WithWriteWait): it fails with
+// ErrWriteQueueFull, is counted and logged.
 func (c *connection) Send(msgID uint32, data []byte) (int, error) {
-	if c.ws != nil {
-		return c.ws.binary(data)
+	n, err := c.srv.proto.send(c, msgID, data)
+	if err != nil && errors.Is(err, ErrWriteQueueFull) {
+		return c.srv.overflow(c, func() (int, error) { return c.srv.proto.send(c, msgID, data) })
 	}
-	if c.has(flagClosed) {
-		return 0, ErrConnClosed
-	}
-	return c.srv.send(c.t, msgID, data)
+	return n, err
 }
 
-// Text sends a WebSocket text message.
+// Text sends a WebSocket text message, with Send's write policy.
 func (c *connection) Text(data []byte) (int, error) {
-	if c.ws == nil {
-		return 0, ErrNotWebsocket
+	n, err := c.srv.proto.text(c, data)
+	if err != nil && errors.Is(err, ErrWriteQueueFull) {
+		return c.srv.overflow(c, func() (int, error) { return c.srv.proto.text(c, data) })
 	}
-	return c.ws.text(data)
+	return n, err
 }
 
-// Binary sends a WebSocket binary message.
+// Binary sends a WebSocket binary message, with Send's write policy.
 func (c *connection) Binary(data []byte) (int, error) {
-	if c.ws == nil {
-		return 0, ErrNotWebsocket
+	n, err := c.srv.proto.binary(c, data)
+	if err != nil && errors.Is(err, ErrWriteQueueFull) {
+		return c.srv.overflow(c, func() (int, error) { return c.srv.proto.binary(c, data) })
 	}
-	return c.ws.binary(data)
+	return n, err
 }
 
-// Close closes the connection once what was sent is flushed.
-func (c *connection) Close() error {
-	if c.ws != nil {
-		return c.ws.close(1000, "")
-	}
-	return c.t.Close()
-}
+// Close closes the connection once what was sent is flushed (on a
+// WebSocket, after a close frame with code 1000).
+func (c *connection) Close() error { return c.srv.proto.closeConn(c, 1000, "") }
 
 // CloseWithCode closes a WebSocket connection with a close frame; on TCP
 // it is Close.
 func (c *connection) CloseWithCode(code int, reason string) error {
-	if c.ws != nil {
-		return c.ws.close(code, reason)
-	}
-	return c.t.Close()
+	return c.srv.proto.closeConn(c, code, reason)
 }
 
 // GetConnectMgr returns the server's connection manager.
@@ -126,12 +102,7 @@ func (c *connection) RemoteAddr() net.Addr { return c.t.RemoteAddr() }
 func (c *connection) LocalAddr() net.Addr { return c.t.LocalAddr() }
 
 // Query returns the WebSocket upgrade's query parameters, nil on TCP.
-func (c *connection) Query() url.Values {
-	if c.ws == nil {
-		return nil
-	}
-	return c.ws.query()
-}
+func (c *connection) Query() url.Values { return c.srv.proto.query(c) }
 
 // IsClosed reports whether the connection is closed.
 func (c *connection) IsClosed() bool { return c.has(flagClosed) }

@@ -42,6 +42,8 @@ type options struct {
 
 	wsDeflateThreshold int          // smallest message compressed; 0: the ws default (tests lower it)
 	httpHandler        http.Handler // plain HTTP requests on a WebSocket port
+	writeWait          time.Duration
+	closeOnOverflow    bool
 }
 
 func defaultOptions() options {
@@ -52,6 +54,7 @@ func defaultOptions() options {
 		workers:      1024,
 		maxInbox:     1024,
 		wsMaxMessage: 16 << 20,
+		writeWait:    DefaultWriteWait,
 	}
 }
 
@@ -78,7 +81,8 @@ func WithMaxBodyLength(n uint32) Option {
 	return func(o *options) { o.maxBodyLength = n }
 }
 
-// WithTCPKeepAlive enables TCP keep-alive with the given period.
+// WithTCPKeepAlive enables TCP keep-alive with the given period; zero or
+// a negative d leaves the system default.
 func WithTCPKeepAlive(d time.Duration) Option {
 	return func(o *options) { o.tcpKeepAlive = d }
 }
@@ -100,7 +104,8 @@ func WithLogLevel(level zerolog.Level) Option {
 	return func(o *options) { o.logLevel = level }
 }
 
-// WithPacker replaces the default packet format (util.NewDataPacker()).
+// WithPacker replaces the default packet format (util.NewDataPacker());
+// nil keeps the default.
 func WithPacker(p iface.IPacker) Option {
 	return func(o *options) { o.packer = p }
 }
@@ -112,13 +117,14 @@ func WithPacker(p iface.IPacker) Option {
 // idle time (at most once a second), so a silent connection is closed
 // within a tick of its idle time rather than up to an interval late, and
 // nothing scans idle connections. Any positive interval therefore has the
-// same effect.
+// same effect; zero or a negative d leaves silent connections open.
 func WithHeartbeatCheckInterval(d time.Duration) Option {
 	return func(o *options) { o.heartbeatInterval = d }
 }
 
 // WithHeartbeatIdleTime closes connections that sent nothing for d. It
-// takes effect together with WithHeartbeatCheckInterval.
+// takes effect together with WithHeartbeatCheckInterval; zero or a
+// negative d leaves silent connections open.
 func WithHeartbeatIdleTime(d time.Duration) Option {
 	return func(o *options) { o.heartbeatIdle = d }
 }
@@ -136,7 +142,8 @@ func WithTls(certFile, keyFile string) Option {
 
 // WithTLSConfig enables TLS with cfg, used as given: ALPN, SNI through
 // GetCertificate (which also allows certificate reload without restart) and
-// client authentication work as in crypto/tls.
+// client authentication work as in crypto/tls. nil leaves TLS to WithTls,
+// if given.
 func WithTLSConfig(cfg *tls.Config) Option {
 	return func(o *options) { o.tlsConfig = cfg }
 }
@@ -198,24 +205,31 @@ func WithMaxPendingMessages(n int) Option {
 
 // WithMaxPendingWrite bounds the bytes queued for one connection that the
 // client has not read yet (default 4 MiB); past it Send fails. A message
-// sent while nothing is queued is always accepted, however large.
+// sent while nothing is queued is always accepted, however large. Zero or
+// a negative n keeps the default.
 func WithMaxPendingWrite(n int) Option {
-	return func(o *options) { o.maxPendingWrite = n }
+	return func(o *options) {
+		if n > 0 {
+			o.maxPendingWrite = n
+		}
+	}
 }
 
-// WithNotFound handles messages whose id has no route. Without it they are
-// counted and logged (sampled), then dropped.
+// WithNotFound handles messages whose id has no route. Without it (or with
+// nil) they are counted and logged (sampled), then dropped.
 func WithNotFound(r iface.IRouter) Option {
 	return func(o *options) { o.notFound = r }
 }
 
-// WithReusePort gives every event loop its own SO_REUSEPORT listener.
+// WithReusePort gives every event loop its own SO_REUSEPORT listener, so
+// the kernel spreads new connections over the loops.
 func WithReusePort() Option {
 	return func(o *options) { o.reusePort = true }
 }
 
-// WithMaxMessageSize bounds a WebSocket message (default 16 MiB); a larger
-// one closes the connection with code 1009.
+// WithMaxMessageSize bounds a WebSocket message (default 16 MiB, at most
+// ws.MaxMessageSizeLimit); a larger one closes the connection with code
+// 1009. Zero or a negative n keeps the default.
 func WithMaxMessageSize(n int) Option {
 	return func(o *options) {
 		if n > 0 {
@@ -233,7 +247,7 @@ func WithCompression() Option {
 }
 
 // WithCheckOrigin decides whether a WebSocket upgrade from origin is
-// accepted (default: every origin).
+// accepted (default, and nil: every origin).
 func WithCheckOrigin(f func(origin string) bool) Option {
 	return func(o *options) { o.wsCheckOrigin = f }
 }

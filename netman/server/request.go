@@ -15,6 +15,15 @@ type request struct {
 	next *request // in conn's inbox
 }
 
+// newRequest makes the request for one received message; the request and
+// its message are one allocation.
+func newRequest(c *connection, m util.Message) *request { return &request{conn: c, m: m} }
+
+// Next, SetNext and Size make a request a dispatch.Message.
+func (r *request) Next() *request     { return r.next }
+func (r *request) SetNext(n *request) { r.next = n }
+func (r *request) Size() int          { return len(r.m.Bytes()) }
+
 var (
 	_ iface.IRequest = (*request)(nil)
 	_ iface.IContext = (*request)(nil)

@@ -7,6 +7,12 @@
 // handled one at a time, in the order they arrived, with OnOpen before the
 // first and OnClose after the last. WithHandlerOnLoop runs them on the loop
 // instead, for non-blocking, latency-critical handlers.
+//
+// The package is the seed framework's names and the wiring: a protocol
+// (packets, or WebSocket through the ws codec, which owns the close
+// handshake) over a transport (a netpoll connection, or tlsconn for TLS,
+// whose handshake hands its result back to the loop), with the application's
+// events run by netman's dispatcher (netman/internal/dispatch).
 package server
 
 import (
@@ -42,7 +48,7 @@ type Server struct {
 
 	rt        *router.Router[*request]
 	packer    framing.Packer
-	ws        iface.IWebsocketHandler // nil for TCP servers
+	proto     protocol // packets (New) or WebSocket (Websocket)
 	tlsConfig *tls.Config
 	configErr error
 
@@ -52,10 +58,14 @@ type Server struct {
 	stopped  bool
 
 	conns    manager
-	pool     pool
+	disp     *dispatcher
 	ids      atomic.Int64
-	unrouted atomic.Uint64
 	unrLog   zerolog.Logger
+	writeLog zerolog.Logger // sampled, like unrLog
+	writes   struct {
+		waiters
+		refused, waited, closed atomic.Uint64
+	}
 }
 
 var _ iface.IServer = (*Server)(nil)
@@ -70,6 +80,7 @@ func New(ip string, port int, opts ...Option) *Server {
 	}
 	s.log = zerolog.New(s.opts.logOutput).Level(s.opts.logLevel).With().Timestamp().Str("server", s.addr()).Logger()
 	s.unrLog = s.log.Sample(&zerolog.BurstSampler{Burst: 5, Period: time.Second})
+	s.writeLog = s.log.Sample(&zerolog.BurstSampler{Burst: 5, Period: time.Second})
 	var rtOpts []router.Option[*request]
 	if s.opts.notFound != nil {
 		rtOpts = append(rtOpts, router.WithNotFound(route(s.opts.notFound)))
@@ -83,7 +94,8 @@ func New(ip string, port int, opts ...Option) *Server {
 		s.opts.packer.SetMaxBodyLength(s.opts.maxBodyLength)
 	}
 	s.tlsConfig, s.configErr = s.opts.tls()
-	s.pool.init(s.opts.workers, s.drain)
+	s.proto = tcpProtocol{s}
+	s.disp = s.newDispatcher()
 	return s
 }
 
@@ -158,13 +170,13 @@ func (s *Server) Start() error {
 	np := s.np
 	s.mu.Unlock()
 	ev := s.log.Info().Str("addr", np.Addr().String()).Int("loops", s.opts.numEventLoop).
-		Bool("tls", s.tlsConfig != nil).Bool("websocket", s.ws != nil).Bool("handler_on_loop", s.opts.handlerOnLoop)
+		Bool("tls", s.tlsConfig != nil).Str("protocol", s.proto.name()).Bool("handler_on_loop", s.opts.handlerOnLoop)
 	if s.opts.heartbeatInterval > 0 && s.opts.heartbeatIdle > 0 {
 		ev = ev.Dur("heartbeat_idle", s.opts.heartbeatIdle)
 	}
 	ev.Uints32("routes", s.rt.Routes()).Msg("netman server started")
 	err := np.Serve()
-	s.pool.close()
+	s.disp.Close()
 	if errors.Is(err, netpoll.ErrServerClosed) {
 		s.log.Info().Msg("netman server stopped")
 		return nil
@@ -190,9 +202,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if np == nil {
 		return nil
 	}
-	if s.ws != nil {
-		s.wsGoingAway()
-	}
+	s.proto.stopping()
 	return np.Shutdown(ctx)
 }
 
@@ -200,14 +210,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) GetConnectMgr() iface.IConnectManager { return &s.conns }
 
 // Unrouted returns how many messages had no route.
-func (s *Server) Unrouted() uint64 { return s.unrouted.Load() }
+func (s *Server) Unrouted() uint64 { return s.rt.Unrouted() }
 
 func (s *Server) netpollOptions() []netpoll.Option {
 	o := []netpoll.Option{
 		netpoll.WithLoops(s.opts.numEventLoop),
 		netpoll.WithTCPKeepAlive(s.opts.tcpKeepAlive),
-		netpoll.WithReusePort(s.opts.reusePort),
 		netpoll.WithErrorLog(func(err error) { s.log.Warn().Err(err).Msg("netpoll") }),
+	}
+	if s.opts.reusePort {
+		o = append(o, netpoll.WithReusePort())
 	}
 	if s.opts.heartbeatInterval > 0 && s.opts.heartbeatIdle > 0 {
 		o = append(o, netpoll.WithIdleTimeout(s.opts.heartbeatIdle))
@@ -219,12 +231,7 @@ func (s *Server) netpollOptions() []netpoll.Option {
 }
 
 // handler returns the netpoll handler for the server's protocol.
-func (s *Server) handler() netpoll.Handler {
-	if s.ws != nil {
-		return s.transportHandler(s.wsProtocol())
-	}
-	return s.transportHandler(tcpProtocol{s})
-}
+func (s *Server) handler() netpoll.Handler { return s.transportHandler(s.proto) }
 
 func (s *Server) newConn(t transport) *connection {
 	return &connection{id: int(s.ids.Add(1)), srv: s, t: t}
@@ -236,7 +243,7 @@ func (s *Server) opened(c *connection) {
 	if e := s.log.Debug(); e.Enabled() { // RemoteAddr allocates: only when logged
 		e.Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Msg("connection opened")
 	}
-	s.deliver(c, job{kind: jobOpen})
+	s.disp.Open(c)
 }
 
 // closed unregisters a connection and queues its OnClose after its pending
@@ -244,6 +251,7 @@ func (s *Server) opened(c *connection) {
 func (s *Server) closed(c *connection, reason error) {
 	c.set(flagClosed)
 	s.conns.remove(c)
+	s.writes.wake(c) // a writer waiting for room finds the connection closed
 	switch {
 	case normalClose(reason), errors.Is(reason, ws.ErrClosed):
 		s.log.Debug().Int("conn", c.id).AnErr("reason", reason).Msg("connection closed")
@@ -259,39 +267,7 @@ func (s *Server) closed(c *connection, reason error) {
 	default:
 		s.log.Warn().Int("conn", c.id).Stringer("remote", c.RemoteAddr()).Err(reason).Msg("connection closed")
 	}
-	s.deliver(c, job{kind: jobClose})
-}
-
-func (s *Server) onOpen(c *connection) {
-	switch {
-	case s.ws != nil:
-		s.ws.Open(c)
-	case s.opts.hooks != nil:
-		s.opts.hooks.OnOpen(c)
-	}
-}
-
-func (s *Server) onClose(c *connection) {
-	switch {
-	case s.ws != nil:
-		s.ws.Close(c)
-	case s.opts.hooks != nil:
-		s.opts.hooks.OnClose(c)
-	}
-}
-
-// handle runs one message through the middleware to its route.
-func (s *Server) handle(c *connection, r *request) {
-	if s.ws != nil {
-		s.wsMessage(r)
-		return
-	}
-	r.rc.Reset(r.m.ID(), r)
-	if _, err := s.rt.DispatchContext(&r.rc); errors.Is(err, router.ErrNoRoute) {
-		s.unrouted.Add(1)
-		s.unrLog.Warn().Int("conn", c.id).Uint32("msg_id", r.m.ID()).Uint64("unrouted_total", s.unrouted.Load()).
-			Msg("message has no route")
-	}
+	s.disp.Closed(c)
 }
 
 // tls builds the TLS configuration: WithTLSConfig wins over WithTls.

@@ -3,12 +3,14 @@ package server
 import (
 	"errors"
 	"io"
+	"net/url"
 	"sync"
 
 	"github.com/netman-go/netman/framing"
 	"github.com/netman-go/netman/netman/iface"
 	"github.com/netman-go/netman/netman/util"
 	"github.com/netman-go/netman/netpoll"
+	"github.com/netman-go/netman/router"
 )
 
 // tcpProtocol is the protocol of a TCP server: it decodes packets and
@@ -19,6 +21,44 @@ func (p tcpProtocol) open(c *connection) { p.s.opened(c) }
 
 func (p tcpProtocol) close(c *connection, reason error) { p.s.closed(c, reason) }
 
+func (p tcpProtocol) onOpen(c *connection) {
+	if h := p.s.opts.hooks; h != nil {
+		h.OnOpen(c)
+	}
+}
+
+func (p tcpProtocol) onClose(c *connection) {
+	if h := p.s.opts.hooks; h != nil {
+		h.OnClose(c)
+	}
+}
+
+// onMessage runs one message through the middleware to its route.
+func (p tcpProtocol) onMessage(r *request) {
+	s := p.s
+	r.rc.Reset(r.m.ID(), r)
+	if _, err := s.rt.DispatchContext(&r.rc); errors.Is(err, router.ErrNoRoute) {
+		s.unrLog.Warn().Int("conn", r.conn.id).Uint32("msg_id", r.m.ID()).Uint64("unrouted_total", s.rt.Unrouted()).
+			Msg("message has no route")
+	}
+}
+
+func (p tcpProtocol) send(c *connection, msgID uint32, data []byte) (int, error) {
+	if c.has(flagClosed) {
+		return 0, ErrConnClosed
+	}
+	return p.s.send(c.t, msgID, data)
+}
+
+func (tcpProtocol) text(*connection, []byte) (int, error)   { return 0, ErrNotWebsocket }
+func (tcpProtocol) binary(*connection, []byte) (int, error) { return 0, ErrNotWebsocket }
+func (tcpProtocol) closeConn(c *connection, _ int, _ string) error {
+	return c.t.Close()
+}
+func (tcpProtocol) query(*connection) url.Values { return nil }
+func (tcpProtocol) stopping()                    {}
+func (tcpProtocol) name() string                 { return "tcp" }
+
 // data decodes whole messages straight from the loop's buffer. Only a
 // connection left with part of a message gets a framing.Decoder to hold
 // it, and loses it again once the message completes: an idle connection
@@ -26,7 +66,7 @@ func (p tcpProtocol) close(c *connection, reason error) { p.s.closed(c, reason) 
 func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
 	s := p.s
 	total := len(data)
-	maxBody := int(s.opts.maxBodyLength)
+	maxBody := s.opts.maxBodyLength
 	for c.dec == nil && len(data) > 0 {
 		id, payload, n, err := framing.DecodeMessage(s.packer, data, maxBody)
 		if err != nil {
@@ -36,14 +76,14 @@ func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
 			c.dec = framing.NewDecoder(s.packer, framing.WithMaxBodyLength(maxBody), framing.WithOwnedPayloads())
 			break
 		}
-		s.deliver(c, message(c, *util.NewMessage(id, append([]byte(nil), payload...))))
+		s.disp.Deliver(c, newRequest(c, *util.NewMessage(id, append([]byte(nil), payload...))))
 		data = data[n:]
 	}
 	if c.dec == nil {
 		return total, nil
 	}
 	err := c.dec.Feed(data, func(id uint32, payload []byte) error {
-		s.deliver(c, message(c, *util.NewMessage(id, payload)))
+		s.disp.Deliver(c, newRequest(c, *util.NewMessage(id, payload)))
 		return nil
 	})
 	if c.dec.Idle() {

@@ -21,6 +21,10 @@ func (discard) RemoteAddr() net.Addr             { return nil }
 func (discard) LocalAddr() net.Addr              { return nil }
 func (discard) PauseReading()                    {}
 func (discard) ResumeReading()                   {}
+func (discard) Context() any                     { return nil }
+func (discard) WriteBlocked() bool               { return false }
+func (discard) NotifyDrain()                     {}
+func (discard) SetContext(any)                   {}
 
 // TestHeaderAloneThenBody: a header arriving in one read and its body in
 // the next is one message (a decoder waiting for a body holds no bytes

@@ -11,12 +11,7 @@ func (s *Server) transportHandler(p protocol) netpoll.Handler {
 	if s.tlsConfig == nil {
 		return adapter[*netpoll.Conn]{s, p}
 	}
-	bound := netpoll.DefaultMaxPendingWrite
-	if s.opts.maxPendingWrite > 0 {
-		bound = s.opts.maxPendingWrite
-	}
 	opts := []tlsconn.Option{
-		tlsconn.WithMaxPendingWrite(bound), // tlsconn checks it before sealing; same bound as netpoll's
 		tlsconn.WithErrorLog(func(err error) { s.log.Warn().Err(err).Msg("tls") }),
 	}
 	if s.opts.tlsHandshake > 0 {

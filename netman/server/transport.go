@@ -1,28 +1,62 @@
 package server
 
+import (
+	"net"
+	"net/url"
+)
+
+// transport is a connection's lower layer: plain TCP (*netpoll.Conn) or
+// TLS (*tlsconn.Conn), which carries the netman connection as its context.
+// It is netman's one interface for "a connection below".
+type transport interface {
+	Write(b []byte) (int, error)
+	Writev(bufs ...[]byte) (int, error)
+	Close() error
+	CloseNow() error
+	CloseWithError(err error) error
+	RemoteAddr() net.Addr
+	LocalAddr() net.Addr
+	PauseReading()
+	ResumeReading()
+	WriteBlocked() bool
+	NotifyDrain()
+	Context() any
+	SetContext(v any)
+}
+
 // protocol is what a server speaks on its connections (packets or
-// WebSocket), independent of the transport (plain TCP or TLS) under it.
-// Its methods run on the connection's event loop (open also on a TLS
-// handshake goroutine), one at a time per connection.
+// WebSocket), independent of the transport under it. The Server and its
+// connections reach the protocol only through it.
 type protocol interface {
+	// Transport events, on the connection's event loop, one at a time.
 	open(c *connection)
 	data(c *connection, b []byte) (consumed int, err error)
 	close(c *connection, reason error)
-}
 
-// conn is what both transports' connections are: a transport that carries
-// the netman connection as its context (*netpoll.Conn, *tlsconn.Conn).
-type conn interface {
-	transport
-	Context() any
-	SetContext(v any)
+	// The application's events, run by the dispatcher in order: on the
+	// connection's worker, or on its loop with WithHandlerOnLoop.
+	onOpen(c *connection)
+	onMessage(r *request)
+	onClose(c *connection)
+
+	// Writes and closes, from any goroutine.
+	send(c *connection, msgID uint32, data []byte) (int, error)
+	text(c *connection, data []byte) (int, error)
+	binary(c *connection, data []byte) (int, error)
+	closeConn(c *connection, code int, reason string) error
+	query(c *connection) url.Values
+
+	// stopping runs when Shutdown begins, before the connections close.
+	stopping()
+	// name is the protocol's name in the server's log.
+	name() string
 }
 
 // adapter runs a protocol on one transport's connections: as
 // adapter[*netpoll.Conn] it is a netpoll.Handler (plain TCP), as
 // adapter[*tlsconn.Conn] a tlsconn.Handler (TLS, where the loop decrypts
 // and only the handshake runs on a short-lived, bounded goroutine).
-type adapter[C conn] struct {
+type adapter[C transport] struct {
 	s *Server
 	p protocol
 }
@@ -35,6 +69,16 @@ func (h adapter[C]) OnOpen(t C) {
 
 func (h adapter[C]) OnData(t C, b []byte) (int, error) {
 	return h.p.data(t.Context().(*connection), b)
+}
+
+// OnDrain implements netpoll.DrainHandler and tlsconn.DrainHandler: the
+// connection's output has drained, so its held-back messages go on and its
+// waiting writers try again.
+func (h adapter[C]) OnDrain(t C) {
+	if c, ok := t.Context().(*connection); ok {
+		h.s.disp.Wake(c)
+		h.s.writes.wake(c)
+	}
 }
 
 func (h adapter[C]) OnClose(t C, reason error) {

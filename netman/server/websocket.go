@@ -39,7 +39,7 @@ import (
 // 6455 gives them, and are logged once per connection.
 func Websocket(ip string, port int, h iface.IWebsocketHandler, opts ...Option) *Server {
 	s := New(ip, port, opts...)
-	s.ws = h
+	s.proto = s.wsProtocol(h)
 	return s
 }
 
@@ -48,11 +48,12 @@ func Websocket(ip string, port int, h iface.IWebsocketHandler, opts ...Option) *
 // jobs.
 type wsProtocol struct {
 	s     *Server
+	h     iface.IWebsocketHandler
 	codec *ws.Server
 }
 
-func (s *Server) wsProtocol() protocol {
-	o := []ws.Option{ws.WithMaxMessageSize(int64(s.opts.wsMaxMessage))}
+func (s *Server) wsProtocol(h iface.IWebsocketHandler) protocol {
+	o := []ws.Option{ws.WithMaxMessageSize(s.opts.wsMaxMessage)}
 	if s.opts.wsCompression {
 		o = append(o, ws.WithDeflate(ws.DeflateOptions{Threshold: s.opts.wsDeflateThreshold}))
 	}
@@ -62,27 +63,46 @@ func (s *Server) wsProtocol() protocol {
 	if s.opts.httpHandler != nil {
 		o = append(o, ws.WithHTTPHandler(s.serveHTTP))
 	}
-	return wsProtocol{s: s, codec: ws.NewServer(wsEvents{s}, o...)}
+	return wsProtocol{s: s, h: h, codec: ws.NewServer(wsEvents{s}, o...)}
 }
 
-// wsConn is the WebSocket side of a connection (its wsWriter). The codec is
-// embedded, so an idle connection's WebSocket state is one allocation of 112
-// bytes; wsConn is the codec's io.Writer, which is how the codec's events
-// find it (ws.ServerConn.Writer).
+func (p wsProtocol) onOpen(c *connection)  { p.h.Open(c) }
+func (p wsProtocol) onClose(c *connection) { p.h.Close(c) }
+
+// onMessage runs the application's Message handler for r, then releases
+// the codec's close frame held for it.
+func (p wsProtocol) onMessage(r *request) {
+	defer r.conn.ws.codec.ReleaseClose()
+	p.h.Message(r)
+}
+
+func (wsProtocol) send(c *connection, _ uint32, data []byte) (int, error) { return c.ws.binary(data) }
+func (wsProtocol) text(c *connection, data []byte) (int, error)           { return c.ws.text(data) }
+func (wsProtocol) binary(c *connection, data []byte) (int, error)         { return c.ws.binary(data) }
+func (wsProtocol) closeConn(c *connection, code int, reason string) error {
+	return c.ws.close(code, reason)
+}
+func (wsProtocol) query(c *connection) url.Values { return c.ws.query() }
+func (wsProtocol) name() string                   { return "websocket" }
+
+// stopping sends every open WebSocket connection a close frame with code
+// 1001, before Shutdown closes them.
+func (p wsProtocol) stopping() {
+	for _, c := range p.s.conns.GetConnects() {
+		_ = c.(*connection).ws.codec.Close(ws.StatusGoingAway, "server stopping")
+	}
+}
+
+// wsConn is the WebSocket side of a connection: the codec's Transport, so
+// the codec's events find it (ws.ServerConn.Writer). The codec is embedded,
+// so an idle connection's WebSocket state is one allocation. The codec owns
+// the close sequence: it writes the close frame and closes the connection
+// itself, after the handlers of earlier messages (HoldClose/ReleaseClose).
 type wsConn struct {
 	codec    ws.ServerConn
 	c        *connection
 	rawQuery *string // of the upgrade request, nil if none; set before the connection is registered
-
-	// Owned by the event loop.
-	opened bool // the upgrade succeeded and Open was queued
-	done   bool // the read side is over; a held close frame is still to be sent
-
-	// Guarded by c.mu: a held close frame (see ws.ServerConn.HoldClose) is
-	// sent by the worker that released the last hold, and whichever of that
-	// worker and the loop comes second closes the TCP connection.
-	closeSent bool           // the held close frame was sent
-	reason    *ws.CloseError // why the read side ended
+	opened   bool    // owned by the loop: the upgrade succeeded and Open was queued
 }
 
 // open starts the codec; the connection is registered (and Open queued)
@@ -96,32 +116,14 @@ func (p wsProtocol) open(c *connection) {
 // Write sends what the codec writes (one frame or HTTP response per call).
 func (w *wsConn) Write(b []byte) (int, error) { return w.c.t.Write(b) }
 
+// CloseWithError closes the connection once what the codec wrote is flushed.
+func (w *wsConn) CloseWithError(reason error) error { return w.c.t.CloseWithError(reason) }
+
 // wsConnOf returns the wsConn whose codec is codec.
 func wsConnOf(codec *ws.ServerConn) *wsConn { return codec.Writer().(*wsConn) }
 
 func (p wsProtocol) data(c *connection, data []byte) (int, error) {
-	w := c.ws
-	if w.done {
-		return len(data), nil // the peer may keep sending until it gets our close frame
-	}
-	n, err := w.codec.Feed(data)
-	if err == nil {
-		return n, nil
-	}
-	var ce *ws.CloseError // escapes to errors.As: allocated only here, not on every Feed
-	if !errors.As(err, &ce) || !ce.Held {
-		return n, err
-	}
-	// The close frame waits for the handlers of earlier messages.
-	w.done = true
-	c.mu.Lock()
-	sent := w.closeSent
-	w.reason = ce
-	c.mu.Unlock()
-	if sent {
-		return len(data), err
-	}
-	return len(data), nil
+	return c.ws.codec.Feed(data)
 }
 
 func (p wsProtocol) close(c *connection, reason error) {
@@ -141,22 +143,6 @@ func (p wsProtocol) close(c *connection, reason error) {
 	}
 }
 
-// release runs after the handler of a message: the last release sends a
-// close frame that was held for it and lets the connection close.
-func (w *wsConn) release() {
-	if sent, _ := w.codec.ReleaseClose(); !sent {
-		return
-	}
-	c := w.c
-	c.mu.Lock()
-	reason := w.reason
-	w.closeSent = true
-	c.mu.Unlock()
-	if reason != nil { // else the loop has not seen the end yet and will close it
-		_ = c.t.CloseWithError(reason)
-	}
-}
-
 func (w *wsConn) text(data []byte) (int, error)   { return w.write(ws.OpText, data) }
 func (w *wsConn) binary(data []byte) (int, error) { return w.write(ws.OpBinary, data) }
 
@@ -167,17 +153,14 @@ func (w *wsConn) write(op ws.OpCode, data []byte) (int, error) {
 	return len(data), nil
 }
 
-// close sends a close frame, then closes the TCP connection once it is
-// flushed; netpoll lingers to read the client's answer, so nothing is reset.
+// close sends a close frame; the codec then closes the TCP connection once
+// it is flushed, and netpoll lingers to read the client's answer, so
+// nothing is reset.
 func (w *wsConn) close(code int, reason string) error {
 	if code < 0 || code > 0xffff {
 		return ws.ErrInvalidCloseCode
 	}
-	if err := w.codec.Close(ws.StatusCode(code), reason); err != nil {
-		return wsError(err)
-	}
-	_ = w.c.t.Close()
-	return nil
+	return wsError(w.codec.Close(ws.StatusCode(code), reason))
 }
 
 func (w *wsConn) query() url.Values {
@@ -219,32 +202,12 @@ func (e wsEvents) OnMessage(codec *ws.ServerConn, op ws.OpCode, payload []byte) 
 	if op == ws.OpText {
 		m = util.NewTextMessage(data)
 	}
-	j := message(w.c, *m)
-	if !e.s.opts.handlerOnLoop {
-		codec.HoldClose()
-	}
-	e.s.deliver(w.c, j)
+	// Held for every message, also on the loop: a message may wait in the
+	// inbox while the connection's output is backed up.
+	codec.HoldClose()
+	e.s.disp.Deliver(w.c, newRequest(w.c, *m))
 }
 
 // OnClose sees the client's close frame; Feed's error reports it too, and
 // the connection's end runs the Close handler.
 func (wsEvents) OnClose(*ws.ServerConn, ws.StatusCode, string) {}
-
-// wsMessage runs the application's Message handler for r, then releases
-// the codec's close frame held for it.
-func (s *Server) wsMessage(r *request) {
-	if !s.opts.handlerOnLoop {
-		defer r.conn.ws.release()
-	}
-	s.ws.Message(r)
-}
-
-// wsGoingAway sends every open WebSocket connection a close frame with
-// code 1001, before Shutdown closes them.
-func (s *Server) wsGoingAway() {
-	for _, c := range s.conns.GetConnects() {
-		if w := c.(*connection).ws; w != nil {
-			_ = w.codec.Close(ws.StatusGoingAway, "server stopping")
-		}
-	}
-}

@@ -48,7 +48,7 @@ func TestWebsocketConformance(t *testing.T) {
 			for _, tc := range cases {
 				addr, ok := addrs[tc.Config]
 				if !ok {
-					opts := append([]Option{WithLogOutput(&syncBuffer{}), WithMaxMessageSize(int(tc.Config.Limit()))}, mode.opts...)
+					opts := append([]Option{WithLogOutput(&syncBuffer{}), WithMaxMessageSize(tc.Config.Limit())}, mode.opts...)
 					if tc.Config.Deflate {
 						threshold := tc.Config.DeflateThreshold
 						opts = append(opts, WithCompression(), func(o *options) { o.wsDeflateThreshold = threshold })

@@ -70,17 +70,17 @@ const DefaultMaxMessageSize = 16 << 20
 // every message with its opcode (text as text, binary as binary), accept any origin and start
 // no close handshake on its own.
 type Config struct {
-	// MaxMessageSize is the largest message accepted; 0 means DefaultMaxMessageSize.
-	MaxMessageSize int64
+	// MaxMessageSize is the largest message accepted; 0 or less means DefaultMaxMessageSize.
+	MaxMessageSize int
 	// Deflate enables permessage-deflate (negotiated without context takeover).
 	Deflate bool
 	// DeflateThreshold is the smallest outgoing message compressed when Deflate is set.
 	DeflateThreshold int
 }
 
-// Limit returns MaxMessageSize, or DefaultMaxMessageSize when it is 0.
-func (c Config) Limit() int64 {
-	if c.MaxMessageSize == 0 {
+// Limit returns MaxMessageSize, or DefaultMaxMessageSize when it is 0 or less.
+func (c Config) Limit() int {
+	if c.MaxMessageSize <= 0 {
 		return DefaultMaxMessageSize
 	}
 	return c.MaxMessageSize

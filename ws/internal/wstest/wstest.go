@@ -161,7 +161,7 @@ func NewServer(srv *ws.Server, seed int64) (*Server, error) {
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				err := ServeConn(nc, srv.NewConn(nc), rand.New(rand.NewSource(seed+i)))
+				err := ServeConn(nc, srv.NewConn(ws.NopCloser(nc)), rand.New(rand.NewSource(seed+i)))
 				s.mu.Lock()
 				s.errs = append(s.errs, err)
 				s.mu.Unlock()
