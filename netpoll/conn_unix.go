@@ -69,6 +69,17 @@ func (c *Conn) write(bufs [][]byte, total int, owned bool) (int, error) {
 		return 0, ErrClosed
 	}
 	n := 0
+	if c.state&corkMask != 0 && total <= gatherMax {
+		// Corked: gathered for Uncork's one write, within the usual bound.
+		if c.wq != nil && c.wq.pending+total > c.loop.srv.opts.MaxPendingWrite {
+			return 0, c.overflow()
+		}
+		for _, b := range bufs {
+			c.queue(b, false, false)
+		}
+		c.mu.Unlock()
+		return total, nil
+	}
 	if c.wq == nil {
 		var err error
 		n, err = writevFd(c.fd, bufs)
@@ -122,10 +133,19 @@ const ownedMin = 16 << 10
 // enqueue copies b to the tail of the queue (or, if owned and large, queues
 // b itself) and arms writability. Called with c.mu held. Small writes are
 // coalesced into the tail buffer.
-func (c *Conn) enqueue(b []byte, owned bool) {
+func (c *Conn) enqueue(b []byte, owned bool) { c.queue(b, owned, true) }
+
+// queue is enqueue; arm says whether to watch writability (not while
+// corked: Uncork writes the gathered bytes itself).
+func (c *Conn) queue(b []byte, owned, arm bool) {
 	q := c.wq
 	if q == nil {
-		q = &writeQueue{}
+		if arm {
+			q = &writeQueue{}
+		} else {
+			q = queuePool.Get().(*writeQueue)
+			q.bufs = append(q.bufs, q.gather)
+		}
 		c.wq = q
 	}
 	keep := owned && len(b) >= ownedMin // queue b itself, uncopied
@@ -134,6 +154,7 @@ func (c *Conn) enqueue(b []byte, owned bool) {
 		if cap(tail)-len(tail) >= len(b) {
 			q.bufs[k-1] = append(tail, b...)
 			q.pending += len(b)
+			c.watchQueue(arm)
 			return
 		}
 	}
@@ -148,21 +169,94 @@ func (c *Conn) enqueue(b []byte, owned bool) {
 	}
 	q.bufs = append(q.bufs, buf)
 	q.pending += len(b)
+	c.watchQueue(arm)
+}
+
+// watchQueue arms writability (if arm) and applies the read backpressure of
+// the queue's new size. Called with c.mu held.
+func (c *Conn) watchQueue(arm bool) {
 	changed := false
-	if c.state&stWriteArmed == 0 {
+	if arm && c.state&stWriteArmed == 0 {
 		c.state |= stWriteArmed
 		changed = true
 	}
 	// Backpressure: a peer that does not read its replies stops being
 	// read until they drain, so an echo or request/response protocol
 	// slows the peer down (TCP flow control) instead of failing its writes.
-	if q.pending > c.loop.srv.opts.MaxPendingWrite/2 && c.state&stWriteBlocked == 0 {
+	if c.wq.pending > c.loop.srv.opts.MaxPendingWrite/2 && c.state&stWriteBlocked == 0 {
 		c.state |= stWriteBlocked
 		changed = true
 	}
 	if changed {
-		c.loop.p.mod(c.fd, c.readWanted(), true)
+		c.loop.p.mod(c.fd, c.readWanted(), c.state&stWriteArmed != 0)
 	}
+}
+
+// Cork gathers the connection's small writes (up to 16 KiB each) from any
+// goroutine until the matching Uncork, which writes them with one system
+// call: a layer that handles a batch of requests corks around it, so its
+// replies leave together instead of one write each. Nothing waits on a
+// timer: the bytes go out at Uncork. Writes stay all-or-nothing, ordered and
+// bounded by WithMaxPendingWrite (gathered bytes count as pending, and above
+// half the bound the connection is write-blocked, as usual). Larger writes
+// are not held: they go behind the gathered bytes in the queue, and the loop
+// writes both. Cork calls nest (up to 15); every Cork must be undone.
+func (c *Conn) Cork() {
+	c.mu.Lock()
+	if c.state&corkMask != corkMask {
+		c.state += corkOne
+	}
+	c.mu.Unlock()
+}
+
+// Uncork undoes one Cork; the last one writes what was gathered, now, on
+// the calling goroutine (what the kernel does not take is left to the loop).
+func (c *Conn) Uncork() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state&corkMask == 0 {
+		return
+	}
+	c.state -= corkOne
+	q := c.wq
+	if c.state&corkMask != 0 || q == nil || c.state&(stWriteArmed|stClosed) != 0 {
+		return // still corked, nothing gathered, or the loop writes the queue anyway
+	}
+	n, err := writevFd(c.fd, q.bufs)
+	if err != nil && err != unix.EAGAIN {
+		c.state |= stHard | stClosing
+		c.setReasonLocked(fmt.Errorf("netpoll: write: %w", err))
+		c.releaseQueue()
+		c.loop.post(func(l *loop) { l.finishClose(c) })
+		return
+	}
+	q.pending -= max(n, 0)
+	if q.pending == 0 {
+		c.releaseQueue()
+		if c.state&(stWriteBlocked|stDrainWanted) != 0 {
+			if c.state&stWriteBlocked != 0 {
+				c.state &^= stWriteBlocked
+				c.loop.p.mod(c.fd, c.readWanted(), false)
+			}
+			c.state &^= stDrainWanted
+			if c.state&(stDrainPosted|stClosing) == 0 {
+				c.state |= stDrainPosted
+				c.loop.post(func(l *loop) { l.drained(c, true) })
+			}
+		}
+		return
+	}
+	for n > 0 {
+		if n >= len(q.bufs[0]) {
+			n -= len(q.bufs[0])
+			q.bufs[0] = nil
+			q.bufs = q.bufs[1:]
+			continue
+		}
+		q.bufs[0] = q.bufs[0][n:]
+		n = 0
+	}
+	c.watchQueue(true)
 }
 
 // flush writes queued output; it runs on the loop when the socket is
@@ -207,7 +301,7 @@ func (c *Conn) flush() (done, drained bool, err error) {
 			return false, drained, nil
 		}
 	}
-	c.wq = nil
+	c.releaseQueue()
 	if c.state&(stWriteArmed|stWriteBlocked) != 0 {
 		c.state &^= stWriteArmed | stWriteBlocked
 		c.loop.p.mod(c.fd, c.readWanted(), false)
@@ -288,7 +382,7 @@ func (c *Conn) closeHard(reason error) bool {
 		c.reason = reason
 	}
 	c.state |= stClosing | stHard
-	c.wq = nil
+	c.releaseQueue()
 	c.mu.Unlock()
 	c.loop.post(func(l *loop) { l.finishClose(c) })
 	return true

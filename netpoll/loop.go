@@ -365,7 +365,7 @@ func (l *loop) finishClose(c *Conn) {
 	c.state |= stClosed
 	opened := c.state&stOpened != 0
 	reason := c.reason
-	c.wq = nil
+	c.releaseQueue()
 	c.mu.Unlock()
 
 	if opened {
@@ -473,10 +473,14 @@ func (l *loop) shutdown(hard bool) {
 // setReason records why c closes unless a reason is already set.
 func (c *Conn) setReason(err error) {
 	c.mu.Lock()
+	c.setReasonLocked(err)
+	c.mu.Unlock()
+}
+
+func (c *Conn) setReasonLocked(err error) {
 	if c.reason == nil {
 		c.reason = err
 	}
-	c.mu.Unlock()
 }
 
 // due returns the loop time at which c must be looked at again: its
