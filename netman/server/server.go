@@ -56,6 +56,7 @@ type Server struct {
 	ids      atomic.Int64
 	unrouted atomic.Uint64
 	unrLog   zerolog.Logger
+	fan      fanout // SendMany and OnConnClose (fanout.go)
 }
 
 var _ iface.IServer = (*Server)(nil)
@@ -244,6 +245,7 @@ func (s *Server) opened(c *connection) {
 func (s *Server) closed(c *connection, reason error) {
 	c.set(flagClosed)
 	s.conns.remove(c)
+	s.notifyClosed(c)
 	switch {
 	case normalClose(reason), errors.Is(reason, ws.ErrClosed):
 		s.log.Debug().Int("conn", c.id).AnErr("reason", reason).Msg("connection closed")
