@@ -488,7 +488,6 @@ func presence(t testing.TB, n *node, user string) cluster.Presence {
 	return p
 }
 
-
 // newEmbedded starts a NATS server as the cluster's embedded one is.
 func newEmbedded(o *natsserver.Options) (*natsserver.Server, error) {
 	o.NoSigs = true
