@@ -113,8 +113,6 @@ func startNode(t testing.TB, name string, opts ...cluster.Option) *node {
 		n.tcp.AddRouter(id, route{handler{n}, id})
 	}
 	n.ws = netman.Websocket("127.0.0.1", 0, handler{n}, so...)
-	serve(t, n.tcp)
-	serve(t, n.ws)
 	c, err := cluster.New(n.tcp, append([]cluster.Option{
 		cluster.WithServers(n.ws), cluster.WithLogger(testLogger(t, name)),
 		cluster.WithPresenceTimeout(150 * time.Millisecond),
@@ -124,6 +122,9 @@ func startNode(t testing.TB, name string, opts ...cluster.Option) *node {
 	}
 	n.c = c
 	n.ns = c.EmbeddedNATS()
+	// Served only now: the handlers read n.c.
+	serve(t, n.tcp)
+	serve(t, n.ws)
 	t.Cleanup(func() { n.kill() })
 	return n
 }
