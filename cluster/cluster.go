@@ -179,6 +179,26 @@ func (c *Cluster) Leave(conn iface.IConnect, room string) {
 	}
 }
 
+// User returns the user conn is bound to on this node.
+func (c *Cluster) User(conn iface.IConnect) (userID string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if m := c.members[conn]; m != nil && m.user != "" {
+		return m.user, true
+	}
+	return "", false
+}
+
+// Rooms returns the rooms conn has joined (a copy).
+func (c *Cluster) Rooms(conn iface.IConnect) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if m := c.members[conn]; m != nil {
+		return append([]string(nil), m.rooms...)
+	}
+	return nil
+}
+
 func (c *Cluster) add(conn iface.IConnect, kind byte, name string) error {
 	if name == "" {
 		return ErrEmptyName
