@@ -12,35 +12,23 @@ import (
 // WebSocket ones. It returns once NATS has the message, not once it is
 // delivered (core NATS is at-most-once; see the package doc).
 func (c *Cluster) SendToUser(userID string, msgID uint32, data []byte) error {
-	if userID == "" {
-		return ErrEmptyName
-	}
 	return c.publish(kindUser, userID, false, msgID, data)
 }
 
 // SendTextToUser is SendToUser with WebSocket connections getting a text
 // message (TCP connections get a packet with msgID).
 func (c *Cluster) SendTextToUser(userID string, msgID uint32, data []byte) error {
-	if userID == "" {
-		return ErrEmptyName
-	}
 	return c.publish(kindUser, userID, true, msgID, data)
 }
 
 // Publish sends a message to every member of room on every node, as
 // SendToUser does.
 func (c *Cluster) Publish(room string, msgID uint32, data []byte) error {
-	if room == "" {
-		return ErrEmptyName
-	}
 	return c.publish(kindRoom, room, false, msgID, data)
 }
 
 // PublishText is Publish with WebSocket connections getting a text message.
 func (c *Cluster) PublishText(room string, msgID uint32, data []byte) error {
-	if room == "" {
-		return ErrEmptyName
-	}
 	return c.publish(kindRoom, room, true, msgID, data)
 }
 
@@ -57,6 +45,9 @@ func (c *Cluster) BroadcastText(msgID uint32, data []byte) error {
 }
 
 func (c *Cluster) publish(kind byte, key string, text bool, msgID uint32, data []byte) error {
+	if kind != kindBroadcast && key == "" {
+		return ErrEmptyName
+	}
 	if c.closed.Load() {
 		return ErrClosed
 	}

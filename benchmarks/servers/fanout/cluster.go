@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"os"
 	"strconv"
 
@@ -22,11 +21,7 @@ func (r route) Do(req iface.IRequest) { r(req) }
 // runCluster runs n cluster nodes, their embedded NATS servers routed to
 // the first's.
 func runCluster(ctx context.Context, f serve.Flags, n int) error {
-	host, p, err := net.SplitHostPort(f.Addr)
-	if err != nil {
-		return err
-	}
-	port, err := strconv.Atoi(p)
+	host, port, err := hostPort(f.Addr)
 	if err != nil {
 		return err
 	}

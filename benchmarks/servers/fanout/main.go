@@ -84,11 +84,7 @@ func (seedLoop) Do(r iface.IRequest) {
 }
 
 func runNetman(ctx context.Context, f serve.Flags, impl string) error {
-	host, p, err := net.SplitHostPort(f.Addr)
-	if err != nil {
-		return err
-	}
-	port, err := strconv.Atoi(p)
+	host, port, err := hostPort(f.Addr)
 	if err != nil {
 		return err
 	}
@@ -206,4 +202,14 @@ func runNbio(ctx context.Context, f serve.Flags) error {
 	<-ctx.Done()
 	engine.Stop()
 	return nil
+}
+
+// hostPort splits a -addr flag.
+func hostPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	return host, port, err
 }
