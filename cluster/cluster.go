@@ -139,7 +139,10 @@ func (c *Cluster) NATS() *nats.Conn { return c.nc }
 // Bind makes conn a connection of userID: SendToUser(userID, ...) reaches
 // it, on whichever node it is. A connection has one user; binding it again
 // to another user unbinds it from the first. When conn closes it is
-// unbound by itself.
+// unbound by itself. When the binding needs a new NATS subscription, Bind
+// returns once the node's NATS server has it, so what is sent after Bind
+// returns reaches conn (the other servers of a NATS cluster learn it over
+// their routes a moment later).
 func (c *Cluster) Bind(conn iface.IConnect, userID string) error {
 	return c.add(conn, kindUser, userID)
 }
@@ -157,6 +160,7 @@ func (c *Cluster) Unbind(conn iface.IConnect) {
 
 // Join makes conn a member of room: Publish(room, ...) reaches it, on
 // whichever node it is. When conn closes it leaves its rooms by itself.
+// Like Bind, it waits for a new subscription to reach the NATS server.
 func (c *Cluster) Join(conn iface.IConnect, room string) error {
 	return c.add(conn, kindRoom, room)
 }

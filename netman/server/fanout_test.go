@@ -2,10 +2,12 @@ package server
 
 import (
 	"bytes"
+	"crypto/tls"
 	"sync"
 	"testing"
 
 	"github.com/gorilla/websocket"
+	"github.com/netman-go/netman/framing"
 	"github.com/netman-go/netman/netman/iface"
 )
 
@@ -140,5 +142,33 @@ func TestSendManyWebsocket(t *testing.T) {
 	tcp, _ := newTest(t)
 	if _, err := tcp.TextMany(nil, nil); err != ErrNotWebsocket {
 		t.Fatalf("TextMany on TCP: %v, want ErrNotWebsocket", err)
+	}
+}
+
+// TestSendManyTLS: over TLS each connection encrypts the shared message
+// for itself; every crypto/tls client decrypts it intact.
+func TestSendManyTLS(t *testing.T) {
+	pair, _, _ := selfSigned(t, "netman")
+	s, _ := newTest(t, WithTLSConfig(&tls.Config{Certificates: []tls.Certificate{pair}}))
+	addr := start(t, s)
+	clients := []*tls.Conn{
+		tlsConnect(t, addr, &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12}),
+		tlsConnect(t, addr, &tls.Config{InsecureSkipVerify: true}),
+	}
+	for _, c := range clients {
+		if err := c.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "connections", func() bool { return s.GetConnectMgr().Len() == len(clients) })
+	big := bytes.Repeat([]byte("tls fan-out "), 50000)
+	if sent, err := s.SendMany(s.GetConnectMgr().GetConnects(), 9, big); err != nil || sent != len(clients) {
+		t.Fatalf("SendMany: %d, %v", sent, err)
+	}
+	for i, c := range clients {
+		id, got, err := framing.ReadMessage(c, framing.Default, 0)
+		if err != nil || id != 9 || !bytes.Equal(got, big) {
+			t.Fatalf("client %d: id %d, %d bytes, %v", i, id, len(got), err)
+		}
 	}
 }
