@@ -1,8 +1,6 @@
 package cluster_test
 
 import (
-	"net"
-	"net/url"
 	"runtime"
 	"strconv"
 	"testing"
@@ -10,26 +8,6 @@ import (
 	"github.com/netman-go/netman/cluster"
 	"github.com/netman-go/netman/netman/iface"
 )
-
-// boundConn stands for an open connection of the node's server: the
-// cluster's cost is measured on top of it (10,000 real connections and
-// their clients would pass this machine's open-file limit in one process).
-type boundConn struct {
-	id  int
-	mgr iface.IConnectManager
-}
-
-func (c *boundConn) GetID() int                           { return c.id }
-func (c *boundConn) Send(uint32, []byte) (int, error)     { return 0, nil }
-func (c *boundConn) Text([]byte) (int, error)             { return 0, nil }
-func (c *boundConn) Binary([]byte) (int, error)           { return 0, nil }
-func (c *boundConn) Close() error                         { return nil }
-func (c *boundConn) CloseWithCode(int, string) error      { return nil }
-func (c *boundConn) GetConnectMgr() iface.IConnectManager { return c.mgr }
-func (c *boundConn) RemoteAddr() net.Addr                 { return nil }
-func (c *boundConn) LocalAddr() net.Addr                  { return nil }
-func (c *boundConn) Query() url.Values                    { return nil }
-func (c *boundConn) IsClosed() bool                       { return false }
 
 func heap() uint64 {
 	var m runtime.MemStats
@@ -43,11 +21,14 @@ func heap() uint64 {
 // and returns the heap growth per user, NATS client and embedded server
 // included.
 func bytesPerBoundUser(t testing.TB, users int, opts ...cluster.Option) float64 {
+	// The connections are stand-ins (cluster.NewIdleConn): 10,000 real
+	// ones and their clients would pass this machine's open-file limit in
+	// one process, and the cost measured is the cluster's, on top of them.
 	n := startNode(t, "mem", opts...)
 	conns := make([]iface.IConnect, users)
 	names := make([]string, users)
 	for i := range conns {
-		conns[i] = &boundConn{id: i, mgr: n.tcp.GetConnectMgr()}
+		conns[i] = cluster.NewIdleConn(i, n.tcp.GetConnectMgr())
 		names[i] = "user-" + strconv.Itoa(1000000+i) // 12 bytes, as a short ID would be
 	}
 	before := heap()
