@@ -212,7 +212,7 @@ func (s *suite) natsRestart(t *testing.T) {
 		n2 := s.nodes[2]
 		n2.ns.Shutdown()
 		n2.ns.WaitForShutdown()
-		ns, err := newEmbedded(routedOptions(2, s.clientPorts, s.routePorts))
+		ns, err := newEmbedded(routedOptions(2, s.routeURL))
 		if err != nil {
 			t.Fatal(err)
 		}

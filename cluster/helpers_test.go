@@ -38,7 +38,6 @@ type node struct {
 	ws   *netman.Server
 	c    *cluster.Cluster
 	ns   *natsserver.Server // embedded NATS server (restartable), nil with an external one
-	nso  *natsserver.Options
 	down bool
 }
 
@@ -156,21 +155,21 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// routedOptions are the embedded NATS options of node i of a cluster whose
-// route ports are ports.
-func routedOptions(i int, clientPorts, routePorts []int) *natsserver.Options {
-	var routes []string
-	for j, p := range routePorts {
-		if j != i {
-			routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
-		}
-	}
-	return &natsserver.Options{
+// routedOptions are the embedded NATS options of node i: free ports, and
+// a route to routeURL (node 0's cluster address; "" for node 0 itself).
+// The servers gossip the rest of the mesh. The ports are the system's
+// choice at bind time: ports picked in advance could be taken meanwhile by
+// the tests' own outgoing connections.
+func routedOptions(i int, routeURL string) *natsserver.Options {
+	o := &natsserver.Options{
 		ServerName: "n" + strconv.Itoa(i),
-		Host:       "127.0.0.1", Port: clientPorts[i], NoLog: true,
-		Cluster: natsserver.ClusterOpts{Name: "netman-test", Host: "127.0.0.1", Port: routePorts[i]},
-		Routes:  natsserver.RoutesFromStr(strings.Join(routes, ",")),
+		Host:       "127.0.0.1", Port: natsserver.RANDOM_PORT, NoLog: true,
+		Cluster: natsserver.ClusterOpts{Name: "netman-test", Host: "127.0.0.1", Port: natsserver.RANDOM_PORT},
 	}
+	if routeURL != "" {
+		o.Routes = natsserver.RoutesFromStr(routeURL)
+	}
+	return o
 }
 
 // env is three nodes, on embedded NATS servers clustered by routes or on
@@ -180,19 +179,16 @@ type env struct {
 	nodes []*node
 	ext   *natsProcess // nil: embedded
 
-	clientPorts, routePorts []int
+	routeURL string // node 0's NATS cluster address
 }
 
 func embeddedEnv(t *testing.T, opts ...cluster.Option) *env {
 	e := &env{t: t}
 	for i := 0; i < 3; i++ {
-		e.clientPorts = append(e.clientPorts, freePort(t))
-		e.routePorts = append(e.routePorts, freePort(t))
-	}
-	for i := 0; i < 3; i++ {
-		o := routedOptions(i, e.clientPorts, e.routePorts)
-		n := startNode(t, "n"+strconv.Itoa(i), append([]cluster.Option{cluster.WithEmbeddedNATS(o)}, opts...)...)
-		n.nso = o
+		n := startNode(t, "n"+strconv.Itoa(i), append([]cluster.Option{cluster.WithEmbeddedNATS(routedOptions(i, e.routeURL))}, opts...)...)
+		if i == 0 {
+			e.routeURL = "nats-route://" + n.ns.ClusterAddr().String()
+		}
 		e.nodes = append(e.nodes, n)
 	}
 	e.waitRoutes(t)
