@@ -74,6 +74,7 @@ type Server struct {
 		waiters
 		refused, waited, closed atomic.Uint64
 	}
+	fan fanout // SendMany and OnConnClose (fanout.go)
 }
 
 var _ iface.IServer = (*Server)(nil)
@@ -260,6 +261,7 @@ func (s *Server) closed(c *connection, reason error) {
 	c.set(flagClosed)
 	s.conns.remove(c)
 	s.writes.wake(c) // a writer waiting for room finds the connection closed
+	s.notifyClosed(c)
 	switch {
 	case normalClose(reason), errors.Is(reason, ws.ErrClosed):
 		s.log.Debug().Int("conn", c.id).AnErr("reason", reason).Msg("connection closed")

@@ -3,6 +3,8 @@ package server
 import (
 	"net"
 	"net/url"
+
+	"github.com/netman-go/netman/ws"
 )
 
 // transport is a connection's lower layer: plain TCP (*netpoll.Conn) or
@@ -45,6 +47,11 @@ type protocol interface {
 	binary(c *connection, data []byte) (int, error)
 	closeConn(c *connection, code int, reason string) error
 	query(c *connection) url.Values
+
+	// encode packs one message once for many connections (SendMany), and
+	// writeEncoded queues it on c.
+	encode(op ws.OpCode, msgID uint32, data []byte) (encoded, error)
+	writeEncoded(c *connection, m encoded) error
 
 	// stopping runs when Shutdown begins, before the connections close.
 	stopping()
