@@ -89,6 +89,9 @@ func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
 			c.dec = framing.NewDecoder(s.packer, framing.WithMaxBodyLength(maxBody), framing.WithOwnedPayloads())
 			break
 		}
+		if n < len(data) {
+			s.disp.More(c) // pipelined: gather the replies of this read's messages
+		}
 		s.disp.Deliver(c, newRequest(c, *util.NewMessage(id, append([]byte(nil), payload...))))
 		data = data[n:]
 	}

@@ -22,6 +22,8 @@ type transport interface {
 	ResumeReading()
 	WriteBlocked() bool
 	NotifyDrain()
+	Cork()
+	Uncork()
 	Context() any
 	SetContext(v any)
 }
@@ -75,7 +77,10 @@ func (h adapter[C]) OnOpen(t C) {
 }
 
 func (h adapter[C]) OnData(t C, b []byte) (int, error) {
-	return h.p.data(t.Context().(*connection), b)
+	c := t.Context().(*connection)
+	n, err := h.p.data(c, b)
+	h.s.disp.EndInput(c) // the replies of this input's messages leave together
+	return n, err
 }
 
 // OnDrain implements netpoll.DrainHandler and tlsconn.DrainHandler: the
