@@ -11,6 +11,32 @@ import (
 type writeQueue struct {
 	pending int      // bytes in bufs
 	bufs    [][]byte // oldest first
+	gather  []byte   // the pooled buffer small corked writes are gathered in (see Cork); nil if none
+}
+
+// queuePool keeps the queues (with their gather buffers) that corked writes
+// use, so that gathering a batch's replies allocates nothing.
+var queuePool = sync.Pool{New: func() any {
+	return &writeQueue{bufs: make([][]byte, 0, 4), gather: make([]byte, 0, gatherMax)}
+}}
+
+// gatherMax is the largest write a corked connection gathers, and the size
+// of a gather buffer: larger writes are queued as usual (their syscall is
+// not what costs).
+const gatherMax = 16 << 10
+
+// releaseQueue drops c's queue, which the kernel has taken whole (or which a
+// close discards), returning a gathering queue to the pool. Called with
+// c.mu held.
+func (c *Conn) releaseQueue() {
+	q := c.wq
+	c.wq = nil
+	if q == nil || q.gather == nil {
+		return
+	}
+	clear(q.bufs)
+	q.bufs, q.pending, q.gather = q.bufs[:0], 0, q.gather[:0]
+	queuePool.Put(q)
 }
 
 // Conn state bits, guarded by Conn.mu.
@@ -32,8 +58,12 @@ const (
 )
 
 // The state word's top bits count the functions Execute has queued for the
-// connection and the loop has not run yet.
+// connection and the loop has not run yet, and below them the Cork calls not
+// yet undone.
 const (
+	corkShift = 24
+	corkOne   = 1 << corkShift
+	corkMask  = 0xf << corkShift
 	execShift = 28
 	execOne   = 1 << execShift
 	// MaxExecutes is how many functions Conn.Execute may have waiting for

@@ -53,7 +53,9 @@ func (c *Conn) enqueue(b []byte, owned bool) {
 		c.state |= stWriteBlocked
 		wake = true
 	}
-	if c.state&stWriteArmed == 0 {
+	// Corked, small writes wait for Uncork; a larger one sends what is
+	// gathered ahead of it too.
+	if c.state&stWriteArmed == 0 && (c.state&corkMask == 0 || len(b) > gatherMax) {
 		c.state |= stWriteArmed
 		go c.loop.writeLoop()
 	}
@@ -104,3 +106,35 @@ func (c *Conn) CloseAfter(d time.Duration) {
 // socket options the package does not wrap, or -1. Do not read, write or
 // close it.
 func (c *Conn) Fd() int { return c.fd }
+
+// Cork gathers the connection's small writes (up to 16 KiB each) from any
+// goroutine until the matching Uncork, which hands them to the writer
+// goroutine at once, to leave together: a layer that handles a batch of
+// requests corks around it, so its replies leave together instead of one
+// write each. Nothing waits on a timer: the bytes go out at Uncork. Writes
+// stay all-or-nothing, ordered and bounded by WithMaxPendingWrite (gathered
+// bytes count as pending, and above half the bound the connection is
+// write-blocked, as usual). Larger writes are not held: they, and what was
+// gathered before them, go out at once. Cork calls nest (up to 15); every
+// Cork must be undone. A graceful close sends what is gathered.
+func (c *Conn) Cork() {
+	c.mu.Lock()
+	if c.state&corkMask != corkMask {
+		c.state += corkOne
+	}
+	c.mu.Unlock()
+}
+
+// Uncork undoes one Cork; the last one starts sending what was gathered.
+func (c *Conn) Uncork() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state&corkMask == 0 {
+		return
+	}
+	c.state -= corkOne
+	if c.state&corkMask == 0 && c.wq != nil && c.state&(stWriteArmed|stClosed) == 0 {
+		c.state |= stWriteArmed
+		go c.loop.writeLoop()
+	}
+}

@@ -27,6 +27,35 @@ func (c *Conn) LocalAddr() net.Addr {
 	return net.TCPAddrFromAddrPort(sockaddrToAddrPort(sa))
 }
 
+// Write writes b as one contiguous piece of the stream. It never blocks:
+// what the kernel does not take at once is copied into the connection's
+// queue and sent when the socket is writable. It writes all of b or nothing:
+// on success it returns len(b), nil. It fails with ErrClosed after Close,
+// and with ErrWriteQueueFull when the pending bound would be exceeded.
+func (c *Conn) Write(b []byte) (int, error) {
+	return c.write([][]byte{b}, len(b), false)
+}
+
+// WriteOwned is Write for a buffer the caller hands over: what the kernel
+// does not take at once is queued as b itself, not copied, so a large
+// message is held once instead of twice. After a successful call the caller
+// must not touch b again; after a failed one b is not kept and is the
+// caller's again. It suits buffers made for one message (a layer's encoded
+// output), not pooled ones. Small remainders are copied as with Write.
+func (c *Conn) WriteOwned(b []byte) (int, error) {
+	return c.write([][]byte{b}, len(b), true)
+}
+
+// Writev writes the buffers as one contiguous piece of the stream, with the
+// same guarantees as Write. It returns the total length on success.
+func (c *Conn) Writev(bufs ...[]byte) (int, error) {
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	return c.write(bufs, total, false)
+}
+
 // write is Write, Writev and WriteOwned: straight to the socket when
 // nothing is queued, the remainder (or everything, behind a queue) to the
 // queue; owned says the buffers may be queued without a copy.
@@ -40,6 +69,17 @@ func (c *Conn) write(bufs [][]byte, total int, owned bool) (int, error) {
 		return 0, ErrClosed
 	}
 	n := 0
+	if c.state&corkMask != 0 && total <= gatherMax {
+		// Corked: gathered for Uncork's one write, within the usual bound.
+		if c.wq != nil && c.wq.pending+total > c.loop.srv.opts.MaxPendingWrite {
+			return 0, c.overflow()
+		}
+		for _, b := range bufs {
+			c.queue(b, false, false)
+		}
+		c.mu.Unlock()
+		return total, nil
+	}
 	if c.wq == nil {
 		var err error
 		n, err = writevFd(c.fd, bufs)
@@ -66,6 +106,18 @@ func (c *Conn) write(bufs [][]byte, total int, owned bool) (int, error) {
 	return total, nil
 }
 
+// overflow reports ErrWriteQueueFull; it is called with c.mu held and
+// releases it.
+func (c *Conn) overflow() error {
+	closeIt := c.loop.srv.opts.CloseOnOverflow
+	c.state |= stDrainWanted
+	c.mu.Unlock()
+	if closeIt {
+		c.closeHard(ErrWriteQueueFull)
+	}
+	return ErrWriteQueueFull
+}
+
 // writeFailed closes the connection after a fatal write error; n bytes went
 // out before it.
 func (c *Conn) writeFailed(n int, err error) (int, error) {
@@ -74,29 +126,137 @@ func (c *Conn) writeFailed(n int, err error) (int, error) {
 	return n, err
 }
 
+// ownedMin is the smallest owned remainder queued as it is; below it a copy
+// into the tail buffer is cheaper than one more iovec.
+const ownedMin = 16 << 10
+
 // enqueue copies b to the tail of the queue (or, if owned and large, queues
 // b itself) and arms writability. Called with c.mu held. Small writes are
 // coalesced into the tail buffer.
-func (c *Conn) enqueue(b []byte, owned bool) {
-	if !c.queue(b, owned) {
-		return
-	}
+func (c *Conn) enqueue(b []byte, owned bool) { c.queue(b, owned, true) }
+
+// queue is enqueue; arm says whether to watch writability (not while
+// corked: Uncork writes the gathered bytes itself).
+func (c *Conn) queue(b []byte, owned, arm bool) {
 	q := c.wq
+	if q == nil {
+		if arm {
+			q = &writeQueue{}
+		} else {
+			q = queuePool.Get().(*writeQueue)
+			q.bufs = append(q.bufs, q.gather)
+		}
+		c.wq = q
+	}
+	keep := owned && len(b) >= ownedMin // queue b itself, uncopied
+	if k := len(q.bufs); k > 0 && !keep {
+		tail := q.bufs[k-1]
+		if cap(tail)-len(tail) >= len(b) {
+			q.bufs[k-1] = append(tail, b...)
+			q.pending += len(b)
+			c.watchQueue(arm)
+			return
+		}
+	}
+	var buf []byte
+	if keep {
+		// Capacity clipped to the length: nothing is ever coalesced into
+		// (written past the end of) a buffer the caller handed over.
+		buf = b[:len(b):len(b)]
+	} else {
+		buf = make([]byte, len(b), max(len(b), 4096))
+		copy(buf, b)
+	}
+	q.bufs = append(q.bufs, buf)
+	q.pending += len(b)
+	c.watchQueue(arm)
+}
+
+// watchQueue arms writability (if arm) and applies the read backpressure of
+// the queue's new size. Called with c.mu held.
+func (c *Conn) watchQueue(arm bool) {
 	changed := false
-	if c.state&stWriteArmed == 0 {
+	if arm && c.state&stWriteArmed == 0 {
 		c.state |= stWriteArmed
 		changed = true
 	}
 	// Backpressure: a peer that does not read its replies stops being
 	// read until they drain, so an echo or request/response protocol
 	// slows the peer down (TCP flow control) instead of failing its writes.
-	if q.pending > c.loop.srv.opts.MaxPendingWrite/2 && c.state&stWriteBlocked == 0 {
+	if c.wq.pending > c.loop.srv.opts.MaxPendingWrite/2 && c.state&stWriteBlocked == 0 {
 		c.state |= stWriteBlocked
 		changed = true
 	}
 	if changed {
-		c.loop.p.mod(c.fd, c.readWanted(), true)
+		c.loop.p.mod(c.fd, c.readWanted(), c.state&stWriteArmed != 0)
 	}
+}
+
+// Cork gathers the connection's small writes (up to 16 KiB each) from any
+// goroutine until the matching Uncork, which writes them with one system
+// call: a layer that handles a batch of requests corks around it, so its
+// replies leave together instead of one write each. Nothing waits on a
+// timer: the bytes go out at Uncork. Writes stay all-or-nothing, ordered and
+// bounded by WithMaxPendingWrite (gathered bytes count as pending, and above
+// half the bound the connection is write-blocked, as usual). Larger writes
+// are not held: they go behind the gathered bytes in the queue, and the loop
+// writes both. Cork calls nest (up to 15); every Cork must be undone.
+func (c *Conn) Cork() {
+	c.mu.Lock()
+	if c.state&corkMask != corkMask {
+		c.state += corkOne
+	}
+	c.mu.Unlock()
+}
+
+// Uncork undoes one Cork; the last one writes what was gathered, now, on
+// the calling goroutine (what the kernel does not take is left to the loop).
+func (c *Conn) Uncork() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state&corkMask == 0 {
+		return
+	}
+	c.state -= corkOne
+	q := c.wq
+	if c.state&corkMask != 0 || q == nil || c.state&(stWriteArmed|stClosed) != 0 {
+		return // still corked, nothing gathered, or the loop writes the queue anyway
+	}
+	n, err := writevFd(c.fd, q.bufs)
+	if err != nil && err != unix.EAGAIN {
+		c.state |= stHard | stClosing
+		c.setReasonLocked(fmt.Errorf("netpoll: write: %w", err))
+		c.releaseQueue()
+		c.loop.post(func(l *loop) { l.finishClose(c) })
+		return
+	}
+	q.pending -= max(n, 0)
+	if q.pending == 0 {
+		c.releaseQueue()
+		if c.state&(stWriteBlocked|stDrainWanted) != 0 {
+			if c.state&stWriteBlocked != 0 {
+				c.state &^= stWriteBlocked
+				c.loop.p.mod(c.fd, c.readWanted(), false)
+			}
+			c.state &^= stDrainWanted
+			if c.state&(stDrainPosted|stClosing) == 0 {
+				c.state |= stDrainPosted
+				c.loop.post(func(l *loop) { l.drained(c, true) })
+			}
+		}
+		return
+	}
+	for n > 0 {
+		if n >= len(q.bufs[0]) {
+			n -= len(q.bufs[0])
+			q.bufs[0] = nil
+			q.bufs = q.bufs[1:]
+			continue
+		}
+		q.bufs[0] = q.bufs[0][n:]
+		n = 0
+	}
+	c.watchQueue(true)
 }
 
 // flush writes queued output; it runs on the loop when the socket is
@@ -118,7 +278,7 @@ func (c *Conn) flush() (done, drained bool, err error) {
 		if werr != nil && werr != unix.EAGAIN {
 			return true, false, fmt.Errorf("netpoll: write: %w", werr)
 		}
-		q.sent(n)
+		q.pending -= n
 		if c.state&(stWriteBlocked|stDrainWanted) != 0 && q.pending <= low {
 			drained = c.state&stClosing == 0
 			c.state &^= stDrainWanted
@@ -127,17 +287,114 @@ func (c *Conn) flush() (done, drained bool, err error) {
 				c.loop.p.mod(c.fd, c.readWanted(), true)
 			}
 		}
+		for n > 0 {
+			if n >= len(q.bufs[0]) {
+				n -= len(q.bufs[0])
+				q.bufs[0] = nil
+				q.bufs = q.bufs[1:]
+				continue
+			}
+			q.bufs[0] = q.bufs[0][n:]
+			n = 0
+		}
 		if werr == unix.EAGAIN {
 			return false, drained, nil
 		}
 	}
-	c.wq = nil
+	c.releaseQueue()
 	if c.state&(stWriteArmed|stWriteBlocked) != 0 {
 		c.state &^= stWriteArmed | stWriteBlocked
 		c.loop.p.mod(c.fd, c.readWanted(), false)
 	}
 	return c.state&stClosing != 0, drained, nil
 }
+
+// WriteBlocked reports whether the connection's pending output is above
+// the high-water mark, half of WithMaxPendingWrite: while it is, netpoll does
+// not read the connection (its peer is slowed by TCP flow control), and a
+// layer above should not hand the peer's next request to its application;
+// OnDrain (see DrainHandler) tells when the output has drained to a quarter.
+// A closing connection is never write-blocked.
+func (c *Conn) WriteBlocked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state&(stWriteBlocked|stClosing|stClosed) == stWriteBlocked
+}
+
+// NotifyDrain asks for one OnDrain call (see DrainHandler) once the pending
+// output is at or below the low-water mark: soon, on the loop, if it is there
+// already. A writer that was refused with ErrWriteQueueFull and wants to try
+// again waits for it (a refused Write asks for it by itself). It does
+// nothing on a closing connection.
+func (c *Conn) NotifyDrain() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state&(stClosing|stClosed) != 0 || c.state&stOpened == 0 {
+		return
+	}
+	if c.wq != nil && c.wq.pending > c.loop.srv.opts.MaxPendingWrite/4 {
+		c.state |= stDrainWanted
+		return
+	}
+	if c.state&stDrainPosted == 0 {
+		c.state |= stDrainPosted
+		c.loop.post(func(l *loop) { l.drained(c, true) })
+	}
+}
+
+// CloseWithError closes the connection gracefully like Close, reporting
+// reason to OnClose. It returns ErrClosed if the connection was already
+// closing.
+func (c *Conn) CloseWithError(reason error) error {
+	if reason == nil {
+		reason = ErrClosed
+	}
+	c.mu.Lock()
+	if c.state&(stClosing|stClosed) != 0 {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.state |= stClosing
+	c.reason = reason
+	c.mu.Unlock()
+	c.loop.post(func(l *loop) { l.beginClose(c) })
+	return nil
+}
+
+// CloseNow closes the connection at once; queued output is dropped. OnClose
+// runs with reason ErrClosed.
+func (c *Conn) CloseNow() error {
+	if !c.closeHard(ErrClosed) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// closeHard marks c for a close without flush and tells the loop. It
+// reports false if c was already closed.
+func (c *Conn) closeHard(reason error) bool {
+	c.mu.Lock()
+	if c.state&stClosed != 0 || c.state&stHard != 0 {
+		c.mu.Unlock()
+		return false
+	}
+	if c.state&stClosing == 0 {
+		c.reason = reason
+	}
+	c.state |= stClosing | stHard
+	c.releaseQueue()
+	c.mu.Unlock()
+	c.loop.post(func(l *loop) { l.finishClose(c) })
+	return true
+}
+
+// PauseReading stops reading from the socket (and so OnData) until
+// ResumeReading. Use it for backpressure when the layer above cannot keep
+// up; the peer is slowed by TCP flow control.
+func (c *Conn) PauseReading() { c.setPaused(true) }
+
+// ResumeReading undoes PauseReading.
+func (c *Conn) ResumeReading() { c.setPaused(false) }
 
 func (c *Conn) setPaused(paused bool) {
 	c.mu.Lock()
@@ -158,6 +415,63 @@ func (c *Conn) setPaused(paused bool) {
 			c.redeliverLocked()
 		}
 	}
+}
+
+// Wake offers the bytes the handler left unconsumed to OnData once more, on
+// the connection's loop, without waiting for the peer's next bytes: for a
+// handler that declined input until something else happened (its layer
+// above caught up, a reply drained). It does nothing when no bytes are kept,
+// or while reading is paused (ResumeReading redelivers them).
+func (c *Conn) Wake() {
+	c.mu.Lock()
+	if c.state&(stOpened|stClosing|stClosed|stReadPaused) == stOpened {
+		c.redeliverLocked()
+	}
+	c.mu.Unlock()
+}
+
+// redeliverLocked posts a redelivery of the kept input, one task at a time
+// however often it is asked for. Called with c.mu held.
+func (c *Conn) redeliverLocked() {
+	if c.state&(stLeftover|stRedeliverPosted) == stLeftover {
+		c.state |= stRedeliverPosted
+		c.loop.post(func(l *loop) { l.redeliver(c) })
+	}
+}
+
+// Execute runs f on the connection's event loop, from any goroutine, without
+// blocking: f runs after the handler calls already made for c and is
+// serialized with all of them, so it may touch state that only the
+// connection's handler touches, and call its Handler as the loop would. This
+// is how a layer above netpoll finishes work begun elsewhere (a TLS
+// handshake, a worker's reply) on the connection's own loop, with no lock
+// handed between goroutines.
+//
+// If Execute returns nil, f runs exactly once, even if the connection closes
+// before its turn: then after OnClose (f can tell from its own state, which
+// its OnClose updated). Execute returns ErrClosed if the connection is
+// closed already, and ErrTooManyTasks if MaxExecutes of its functions are
+// still waiting; layers that may call it often coalesce their calls (one
+// pending flag per kind of work).
+func (c *Conn) Execute(f func(c *Conn)) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.state&stClosed != 0:
+		return ErrClosed
+	case c.state>>execShift >= MaxExecutes:
+		return ErrTooManyTasks
+	}
+	c.state += execOne
+	// Posted with c.mu held: the loop cannot finish closing c (which takes
+	// c.mu) and exit before this task is in its queue, so f always runs.
+	c.loop.post(func(*loop) {
+		c.mu.Lock()
+		c.state -= execOne
+		c.mu.Unlock()
+		f(c)
+	})
+	return nil
 }
 
 // CloseAfter closes the connection gracefully, with reason ErrDeadline, if it
@@ -181,6 +495,33 @@ func (c *Conn) CloseAfter(d time.Duration) {
 	}
 	c.deadline = l.now + int64(d)
 	l.watchDeadline(c)
+}
+
+// MaxPendingWrite returns the bound on the connection's pending output
+// (WithMaxPendingWrite), for a layer that must check it before producing
+// bytes it cannot take back (tlsconn seals records only if they fit).
+func (c *Conn) MaxPendingWrite() int { return c.loop.srv.opts.MaxPendingWrite }
+
+// SetIdleTimeout sets this connection's idle timeout, overriding
+// WithIdleTimeout; zero disables it.
+func (c *Conn) SetIdleTimeout(d time.Duration) {
+	ms := uint32(min(max(d.Milliseconds(), 0), 1<<32-1))
+	c.mu.Lock()
+	c.idleSet = ms
+	posted := c.state&stIdlePosted != 0
+	c.state |= stIdlePosted
+	c.mu.Unlock()
+	if posted {
+		return // the queued task will apply the latest value
+	}
+	c.loop.post(func(l *loop) {
+		c.mu.Lock()
+		ms := c.idleSet
+		c.state &^= stIdlePosted
+		c.mu.Unlock()
+		c.idleMs = ms
+		l.watch(c)
+	})
 }
 
 // Fd returns the socket's descriptor, for socket options the package does

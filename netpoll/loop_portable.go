@@ -310,6 +310,13 @@ func (l *loop) beginClose(c *Conn) {
 	case pending:
 		c.deadline = time.Now().UnixNano() + int64(l.srv.opts.CloseTimeout)
 		_ = l.nc.SetWriteDeadline(time.Unix(0, c.deadline))
+		c.mu.Lock()
+		if c.state&(stWriteArmed|stClosed) == 0 && c.wq != nil {
+			// Bytes gathered under a Cork never undone: the close sends them.
+			c.state |= stWriteArmed
+			go l.writeLoop()
+		}
+		c.mu.Unlock()
 	default:
 		l.linger()
 	}

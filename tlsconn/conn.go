@@ -291,6 +291,14 @@ func (c *Conn) WriteBlocked() bool { return c.low.WriteBlocked() }
 // pending below has drained to the low-water mark.
 func (c *Conn) NotifyDrain() { c.low.NotifyDrain() }
 
+// Cork gathers the records of the connection's small writes until the
+// matching Uncork, which hands them to the kernel with one write (see
+// netpoll.Conn.Cork): each write is still sealed as it is made, in order.
+func (c *Conn) Cork() { c.low.Cork() }
+
+// Uncork undoes one Cork; the last one writes the gathered records.
+func (c *Conn) Uncork() { c.low.Uncork() }
+
 // MaxPendingWrite returns the pending-write bound of the connection below,
 // which Write checks before sealing.
 func (c *Conn) MaxPendingWrite() int { return c.low.MaxPendingWrite() }

@@ -69,6 +69,8 @@ func (l *memLower) CloseAfter(d time.Duration) {
 
 func (l *memLower) WriteBlocked() bool { return false }
 func (l *memLower) NotifyDrain()       {}
+func (l *memLower) Cork()              {}
+func (l *memLower) Uncork()            {}
 
 func (l *memLower) MaxPendingWrite() int {
 	l.mu.Lock()

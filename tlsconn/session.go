@@ -32,6 +32,8 @@ type lower interface {
 	CloseAfter(d time.Duration)
 	WriteBlocked() bool
 	NotifyDrain()
+	Cork()
+	Uncork()
 }
 
 // Session states, guarded by Conn.mu and changed only on the loop.

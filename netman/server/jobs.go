@@ -44,6 +44,8 @@ func (j jobs) Close(c *connection) {
 func (j jobs) Pause(c *connection)        { c.t.PauseReading() }
 func (j jobs) Resume(c *connection)       { c.t.ResumeReading() }
 func (j jobs) Blocked(c *connection) bool { return c.t.WriteBlocked() }
+func (j jobs) Cork(c *connection)         { c.t.Cork() }
+func (j jobs) Uncork(c *connection)       { c.t.Uncork() }
 
 // Panicked logs a panic in user code and closes only that connection.
 func (j jobs) Panicked(c *connection, v any, stack []byte) {

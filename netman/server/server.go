@@ -8,6 +8,14 @@
 // first and OnClose after the last. WithHandlerOnLoop runs them on the loop
 // instead, for non-blocking, latency-critical handlers.
 //
+// Backpressure runs from the socket to the handler: while a connection's
+// queued output is above half its bound (WithMaxPendingWrite), its next
+// message is not handed to a handler and it is not read; when the output
+// drains the connection goes on. A handler that answers each message with no
+// more than it received thus never meets a full write queue, however slowly
+// its client reads. Writes that still do not fit follow the write policy of
+// WithWriteWait and WithCloseOnWriteOverflow, and are counted in Stats.
+//
 // The package is the seed framework's names and the wiring: a protocol
 // (packets, or WebSocket through the ws codec, which owns the close
 // handshake) over a transport (a netpoll connection, or tlsconn for TLS,
@@ -66,6 +74,7 @@ type Server struct {
 		waiters
 		refused, waited, closed atomic.Uint64
 	}
+	fan fanout // SendMany and OnConnClose (fanout.go)
 }
 
 var _ iface.IServer = (*Server)(nil)
@@ -252,6 +261,7 @@ func (s *Server) closed(c *connection, reason error) {
 	c.set(flagClosed)
 	s.conns.remove(c)
 	s.writes.wake(c) // a writer waiting for room finds the connection closed
+	s.notifyClosed(c)
 	switch {
 	case normalClose(reason), errors.Is(reason, ws.ErrClosed):
 		s.log.Debug().Int("conn", c.id).AnErr("reason", reason).Msg("connection closed")

@@ -11,6 +11,7 @@ import (
 	"github.com/netman-go/netman/netman/util"
 	"github.com/netman-go/netman/netpoll"
 	"github.com/netman-go/netman/router"
+	"github.com/netman-go/netman/ws"
 )
 
 // tcpProtocol is the protocol of a TCP server: it decodes packets and
@@ -56,8 +57,20 @@ func (tcpProtocol) closeConn(c *connection, _ int, _ string) error {
 	return c.t.Close()
 }
 func (tcpProtocol) query(*connection) url.Values { return nil }
-func (tcpProtocol) stopping()                    {}
-func (tcpProtocol) name() string                 { return "tcp" }
+
+func (p tcpProtocol) encode(op ws.OpCode, msgID uint32, data []byte) (encoded, error) {
+	if op == ws.OpText {
+		return encoded{}, ErrNotWebsocket
+	}
+	b, err := framing.Pack(p.s.packer, msgID, data)
+	return encoded{frame: b}, err
+}
+
+func (p tcpProtocol) writeEncoded(c *connection, m encoded) error {
+	return p.s.writeShared(c.t, m.frame)
+}
+func (tcpProtocol) stopping()    {}
+func (tcpProtocol) name() string { return "tcp" }
 
 // data decodes whole messages straight from the loop's buffer. Only a
 // connection left with part of a message gets a framing.Decoder to hold
@@ -75,6 +88,9 @@ func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
 		if n == 0 {
 			c.dec = framing.NewDecoder(s.packer, framing.WithMaxBodyLength(maxBody), framing.WithOwnedPayloads())
 			break
+		}
+		if n < len(data) {
+			s.disp.More(c) // pipelined: gather the replies of this read's messages
 		}
 		s.disp.Deliver(c, newRequest(c, *util.NewMessage(id, append([]byte(nil), payload...))))
 		data = data[n:]

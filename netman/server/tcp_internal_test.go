@@ -24,6 +24,8 @@ func (discard) ResumeReading()                   {}
 func (discard) Context() any                     { return nil }
 func (discard) WriteBlocked() bool               { return false }
 func (discard) NotifyDrain()                     {}
+func (discard) Cork()                            {}
+func (discard) Uncork()                          {}
 func (discard) SetContext(any)                   {}
 
 // TestHeaderAloneThenBody: a header arriving in one read and its body in

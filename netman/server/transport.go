@@ -3,6 +3,8 @@ package server
 import (
 	"net"
 	"net/url"
+
+	"github.com/netman-go/netman/ws"
 )
 
 // transport is a connection's lower layer: plain TCP (*netpoll.Conn) or
@@ -20,6 +22,8 @@ type transport interface {
 	ResumeReading()
 	WriteBlocked() bool
 	NotifyDrain()
+	Cork()
+	Uncork()
 	Context() any
 	SetContext(v any)
 }
@@ -46,6 +50,11 @@ type protocol interface {
 	closeConn(c *connection, code int, reason string) error
 	query(c *connection) url.Values
 
+	// encode packs one message once for many connections (SendMany), and
+	// writeEncoded queues it on c.
+	encode(op ws.OpCode, msgID uint32, data []byte) (encoded, error)
+	writeEncoded(c *connection, m encoded) error
+
 	// stopping runs when Shutdown begins, before the connections close.
 	stopping()
 	// name is the protocol's name in the server's log.
@@ -68,7 +77,10 @@ func (h adapter[C]) OnOpen(t C) {
 }
 
 func (h adapter[C]) OnData(t C, b []byte) (int, error) {
-	return h.p.data(t.Context().(*connection), b)
+	c := t.Context().(*connection)
+	n, err := h.p.data(c, b)
+	h.s.disp.EndInput(c) // the replies of this input's messages leave together
+	return n, err
 }
 
 // OnDrain implements netpoll.DrainHandler and tlsconn.DrainHandler: the

@@ -83,7 +83,16 @@ func (wsProtocol) closeConn(c *connection, code int, reason string) error {
 	return c.ws.close(code, reason)
 }
 func (wsProtocol) query(c *connection) url.Values { return c.ws.query() }
-func (wsProtocol) name() string                   { return "websocket" }
+
+func (wsProtocol) encode(op ws.OpCode, _ uint32, data []byte) (encoded, error) {
+	pm, err := ws.NewPreparedMessage(op, data)
+	return encoded{pm: pm}, err
+}
+
+func (wsProtocol) writeEncoded(c *connection, m encoded) error {
+	return wsError(c.ws.codec.WritePrepared(m.pm))
+}
+func (wsProtocol) name() string { return "websocket" }
 
 // stopping sends every open WebSocket connection a close frame with code
 // 1001, before Shutdown closes them.

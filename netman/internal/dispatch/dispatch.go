@@ -39,6 +39,11 @@ type Handler[C, M any] interface {
 	// its next message is then held back until Wake (see Dispatcher.Wake).
 	// It must be cheap and must not block.
 	Blocked(c C) bool
+	// Cork and Uncork bracket a batch of c's messages handled together
+	// (two or more): the replies written in between should leave with one
+	// write (netpoll.Conn.Cork).
+	Cork(c C)
+	Uncork(c C)
 	// Panicked is called, on the same goroutine, when Open, Message or
 	// Close panicked with v; the dispatcher goes on with the next job.
 	Panicked(c C, v any, stack []byte)
@@ -46,11 +51,13 @@ type Handler[C, M any] interface {
 
 // Inbox flags, guarded by Inbox.mu.
 const (
-	queued   uint32 = 1 << iota // waiting in or running on the pool
-	paused                      // reading paused because the inbox is full
-	openJob                     // the inbox holds the open job
-	closeJob                    // the inbox holds the close job
-	held                        // messages wait for Wake: the connection's output is backed up
+	queued    uint32 = 1 << iota // waiting in or running on the pool
+	paused                       // reading paused because the inbox is full
+	openJob                      // the inbox holds the open job
+	closeJob                     // the inbox holds the close job
+	held                         // messages wait for Wake: the connection's output is backed up
+	delivered                    // OnLoop: a message of the current input ran (see EndInput)
+	corked                       // OnLoop: the connection is corked until EndInput
 )
 
 // Inbox is one connection's queue of jobs; embed it in the connection. The
@@ -178,7 +185,15 @@ func (d *Dispatcher[C, M]) Deliver(c C, m M) {
 	if d.onLoop {
 		in.mu.Lock()
 		empty := in.head == zero
+		cork := in.flags&(delivered|corked) == delivered // the second message of this input
+		in.flags |= delivered
+		if cork {
+			in.flags |= corked
+		}
 		in.mu.Unlock()
+		if cork {
+			d.h.Cork(c)
+		}
 		if empty && !d.h.Blocked(c) {
 			d.run(c, 0, m)
 			return
@@ -192,6 +207,42 @@ func (d *Dispatcher[C, M]) Deliver(c C, m M) {
 		return
 	}
 	d.scheduleLocked(c, in)
+}
+
+// More tells the dispatcher, on the loop (with OnLoop), that the message
+// about to be delivered is followed by more of the same input: it corks the
+// connection at once instead of at the second message, so all their
+// replies leave together. It does nothing on the pool.
+func (d *Dispatcher[C, M]) More(c C) {
+	if !d.onLoop {
+		return
+	}
+	in := c.Inbox()
+	in.mu.Lock()
+	cork := in.flags&corked == 0
+	in.flags |= delivered | corked
+	in.mu.Unlock()
+	if cork {
+		d.h.Cork(c)
+	}
+}
+
+// EndInput ends the input of one read on the loop (with OnLoop): if two or
+// more of its messages ran, the connection was corked at the second, and
+// their replies now leave together. It does nothing on the pool, where a
+// worker corks around a batch itself.
+func (d *Dispatcher[C, M]) EndInput(c C) {
+	if !d.onLoop {
+		return
+	}
+	in := c.Inbox()
+	in.mu.Lock()
+	uncork := in.flags&corked != 0
+	in.flags &^= delivered | corked
+	in.mu.Unlock()
+	if uncork {
+		d.h.Uncork(c)
+	}
 }
 
 // appendLocked queues m at the tail and pauses reading at the bound.
@@ -321,20 +372,35 @@ func (d *Dispatcher[C, M]) drain(c C) {
 		if jobs&openJob != 0 {
 			d.run(c, openJob, zero)
 		}
-		for m := head; m != zero; {
-			if jobs&closeJob == 0 && d.h.Blocked(c) {
-				d.holdBack(c, m, jobs&closeJob != 0)
-				return
-			}
-			next := m.Next()
-			m.SetNext(zero)
-			d.run(c, 0, m)
-			m = next
+		if !d.runBatch(c, head, jobs&closeJob != 0) {
+			return // held back
 		}
 		if jobs&closeJob != 0 {
 			d.run(c, closeJob, zero)
 		}
 	}
+}
+
+// runBatch runs the messages from head in order, corked when there are two
+// or more, until c's output backs up (then the rest is held back and it
+// reports false). A closing connection's messages all run.
+func (d *Dispatcher[C, M]) runBatch(c C, head M, closing bool) bool {
+	var zero M
+	if head != zero && head.Next() != zero {
+		d.h.Cork(c)
+		defer d.h.Uncork(c)
+	}
+	for m := head; m != zero; {
+		if !closing && d.h.Blocked(c) {
+			d.holdBack(c, m, closing)
+			return false
+		}
+		next := m.Next()
+		m.SetNext(zero)
+		d.run(c, 0, m)
+		m = next
+	}
+	return true
 }
 
 // holdBack puts the messages from rest on back at the head of c's inbox,

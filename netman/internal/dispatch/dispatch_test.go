@@ -36,6 +36,8 @@ type recorder struct {
 	blocked  func(c *tconn) bool     // nil: never
 	pauses   atomic.Int32
 	resumes  atomic.Int32
+	corks    atomic.Int32
+	uncorks  atomic.Int32
 	panicked atomic.Int32
 	closed   sync.WaitGroup
 }
@@ -67,6 +69,8 @@ func (r *recorder) Close(c *tconn) {
 }
 func (r *recorder) Blocked(c *tconn) bool        { return r.blocked != nil && r.blocked(c) }
 func (r *recorder) Pause(*tconn)                 { r.pauses.Add(1) }
+func (r *recorder) Cork(c *tconn)                { r.corks.Add(1) }
+func (r *recorder) Uncork(c *tconn)              { r.uncorks.Add(1) }
 func (r *recorder) Resume(*tconn)                { r.resumes.Add(1) }
 func (r *recorder) Panicked(*tconn, any, []byte) { r.panicked.Add(1) }
 
@@ -395,3 +399,54 @@ func waitHeld(t *testing.T, c *tconn) {
 		runtime.Gosched()
 	}
 }
+
+// TestBatchesAreCorked: two or more messages handled together are corked
+// around (on the pool: a batch; on the loop: the messages of one input,
+// from the second on); a lone message is not.
+func TestBatchesAreCorked(t *testing.T) {
+	release := make(chan struct{})
+	r := &recorder{t: t, panicOn: -1, block: func(c *tconn, m *tmsg) {
+		if m.n == 0 {
+			<-release
+		}
+	}}
+	d := New[*tconn, *tmsg](r, Options{Workers: 2})
+	defer d.Close()
+	c := &tconn{}
+	r.closed.Add(1)
+	d.Deliver(c, &tmsg{n: 0}) // a batch of one, which blocks: 1..3 queue up behind it
+	for c.inbox.Len() != 0 {
+		runtime.Gosched()
+	}
+	for m := 1; m <= 3; m++ {
+		d.Deliver(c, &tmsg{n: m})
+	}
+	close(release)
+	d.Closed(c)
+	r.closed.Wait()
+	if r.corks.Load() != 1 || r.uncorks.Load() != 1 {
+		t.Fatalf("pool: %d corks, %d uncorks; want one around the batch of three", r.corks.Load(), r.uncorks.Load())
+	}
+
+	r = &recorder{t: t, panicOn: -1}
+	d = New[*tconn, *tmsg](r, Options{OnLoop: true})
+	c = &tconn{}
+	d.Deliver(c, &tmsg{n: 0})
+	d.EndInput(c) // one message in this input: no cork
+	if r.corks.Load() != 0 || r.uncorks.Load() != 0 {
+		t.Fatalf("loop, one message: %d corks", r.corks.Load())
+	}
+	for m := 1; m <= 3; m++ {
+		d.Deliver(c, &tmsg{n: m})
+	}
+	if r.corks.Load() != 1 || r.uncorks.Load() != 0 {
+		t.Fatalf("loop, three messages before EndInput: %d corks, %d uncorks", r.corks.Load(), r.uncorks.Load())
+	}
+	d.EndInput(c)
+	if r.uncorks.Load() != 1 {
+		t.Fatalf("loop: %d uncorks after EndInput", r.uncorks.Load())
+	}
+}
+
+func (*nop) Cork(*tconn)   {}
+func (*nop) Uncork(*tconn) {}

@@ -1,8 +1,12 @@
+//go:build netpoll_portable || !(linux || darwin || freebsd)
+
 package netpoll
 
-// Conn methods and loop steps both backends share: they touch the Conn's
-// state and queue and post work to the connection's loop; each backend has
-// its own write, setPaused, loop and socket code.
+// The portable backend's Conn methods and loop steps that only touch the
+// Conn's state and queue and post work to the connection's loop. Most are
+// twins of the reactor's in conn_unix.go and loop.go, kept apart while the
+// reactor's still change (Cork landed while this backend was written): once
+// they settle, the twins can move to one untagged file.
 
 import "time"
 
