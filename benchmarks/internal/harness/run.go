@@ -115,24 +115,33 @@ func (r *runner) buildAll(ctx context.Context, servers []Server) error {
 	}
 	r.loadgen = bin
 	for _, s := range servers {
-		r.logf("  %-8s %s", s.Name, s.Target)
-		var bin string
-		if s.C {
-			bin, err = r.buildC(ctx, s)
-		} else {
-			bin, err = build(ctx, r.dirs, s.Name, s.Target)
+		if err := r.buildServer(ctx, s); err != nil {
+			return err
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if errors.Is(err, ErrNoCompiler) {
-			r.skip(s.Name, err)
-			continue
-		}
-		if err != nil {
-			r.fail(s.Name, "build", err)
-			continue
-		}
+	}
+	return nil
+}
+
+// buildServer builds server s: a build failure is recorded and the server
+// left out, a C server without a C compiler skipped with a note. Only a
+// cancelled ctx is returned.
+func (r *runner) buildServer(ctx context.Context, s Server) error {
+	r.logf("  %-8s %s", s.Name, s.Target)
+	var bin string
+	var err error
+	if s.C {
+		bin, err = r.buildC(ctx, s)
+	} else {
+		bin, err = build(ctx, r.dirs, s.Name, s.Target)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, ErrNoCompiler):
+		r.skip(s.Name, err)
+	case err != nil:
+		r.fail(s.Name, "build", err)
+	default:
 		r.bins[s.Name] = bin
 	}
 	return nil
