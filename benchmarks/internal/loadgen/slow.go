@@ -145,7 +145,7 @@ func runSlow(ctx context.Context, cfg Config) (*SlowResult, error) {
 		slowPayload(want[hdr:], seq)
 		if !bytes.Equal(got, want) {
 			res.Corrupt = true
-			res.Ending = fmt.Sprintf("message %d came back altered", seq)
+			res.Ending = fmt.Sprintf("message %d came back altered from byte %d of %d", seq, firstDiff(got, want), len(got))
 			break
 		}
 		res.Received++
@@ -176,6 +176,16 @@ func runSlow(ctx context.Context, cfg Config) (*SlowResult, error) {
 	}
 	res.HWM = m1.HWM
 	return res, nil
+}
+
+// firstDiff returns the index of the first byte where a and b differ.
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }
 
 // slowEnding describes why the reader stopped early.
