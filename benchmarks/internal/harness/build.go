@@ -77,16 +77,22 @@ func build(ctx context.Context, dirs Dirs, name, target string) (string, error) 
 	bin := filepath.Join(dirs.Build, strings.ReplaceAll(name, "/", "-"))
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, target)
 	cmd.Dir = dirs.Root
+	return bin, runBuild(ctx, cmd, fmt.Sprintf("%s (go build %s in %s)", name, target, dirs.Root))
+}
+
+// runBuild runs a compiler; a failure is ErrBuild with what and the
+// compiler's output.
+func runBuild(ctx context.Context, cmd *exec.Cmd, what string) error {
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return ctx.Err()
 		}
-		return "", fmt.Errorf("%w: %s (go build %s in %s): %v\n%s", ErrBuild, name, target, dirs.Root, err, indent(out.String()))
+		return fmt.Errorf("%w: %s: %v\n%s", ErrBuild, what, err, indent(out.String()))
 	}
-	return bin, nil
+	return nil
 }
 
 // CCompilers are the C compilers the harness looks for on PATH, in order.
@@ -116,14 +122,5 @@ func buildC(ctx context.Context, dirs Dirs, dir, name, srcDir string) (string, e
 	bin := filepath.Join(dir, name)
 	args := append([]string{"-O2", "-Wall", "-Werror", "-std=c11", "-D_GNU_SOURCE", "-o", bin}, srcs...)
 	cmd := exec.CommandContext(ctx, compiler, args...)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
-		return "", fmt.Errorf("%w: %s (%s %s): %v\n%s", ErrBuild, name, compiler, strings.Join(args, " "), err, indent(out.String()))
-	}
-	return bin, nil
+	return bin, runBuild(ctx, cmd, fmt.Sprintf("%s (%s %s)", name, compiler, strings.Join(args, " ")))
 }

@@ -159,21 +159,12 @@ func (r *Report) writeLarge(b *strings.Builder, p Protocol) {
 	}
 	fmt.Fprintf(b, "## %s\n\n", title)
 	base := Baselines[p]
-	name := func(i int) string { return rows[i].Server }
-	tv := func(i int) (float64, bool) {
-		if rows[i].Result == nil {
-			return 0, false
+	tv, hv, tref, href := timeAndPeak(r, base, rows, func(row *LargeRow) (time.Duration, int64, bool) {
+		if row.Result == nil {
+			return 0, 0, false
 		}
-		return float64(rows[i].Result.Elapsed), true
-	}
-	hv := func(i int) (float64, bool) {
-		if rows[i].Result == nil {
-			return 0, false
-		}
-		return float64(rows[i].Result.HWM), true
-	}
-	tref := r.references(base, len(rows), name, tv, false)
-	href := r.references(base, len(rows), name, hv, false)
+		return row.Result.Elapsed, row.Result.HWM, true
+	}, nil)
 	fmt.Fprintf(b, "| server | echo time | MB/s | peak RSS (VmHWM) | time vs %[1]s | time vs best peer | peak RSS vs %[1]s | peak RSS vs best peer |\n", base)
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for i, row := range rows {
@@ -203,22 +194,13 @@ func (r *Report) writeSlow(b *strings.Builder, p Protocol) {
 	}
 	fmt.Fprintf(b, "## %s\n\n", title)
 	base := Baselines[p]
-	name := func(i int) string { return rows[i].Server }
 	// A row that lost replies did less work: its time is no reference.
-	tv := func(i int) (float64, bool) {
-		if rows[i].Result == nil || !rows[i].Result.Intact() {
-			return 0, false
+	tv, hv, tref, href := timeAndPeak(r, base, rows, func(row *SlowRow) (time.Duration, int64, bool) {
+		if row.Result == nil {
+			return 0, 0, false
 		}
-		return float64(rows[i].Result.Elapsed), true
-	}
-	hv := func(i int) (float64, bool) {
-		if rows[i].Result == nil {
-			return 0, false
-		}
-		return float64(rows[i].Result.HWM), true
-	}
-	tref := r.references(base, len(rows), name, tv, false)
-	href := r.references(base, len(rows), name, hv, false)
+		return row.Result.Elapsed, row.Result.HWM, true
+	}, func(row *SlowRow) bool { return row.Result.Intact() })
 	fmt.Fprintf(b, "| server | replies | echo time | peak RSS (VmHWM) | peak RSS growth | time vs %[1]s | time vs best peer | peak RSS vs %[1]s | peak RSS vs best peer |\n", base)
 	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for i, row := range rows {
@@ -237,6 +219,29 @@ func (r *Report) writeSlow(b *strings.Builder, p Protocol) {
 		bytesLabel(int64(r.SlowRate)), bytesLabel(int64(r.SlowReadSize)))
 	b.WriteString("\n\n")
 }
+
+// timeAndPeak returns, for the rows of a time-and-peak-RSS table, the
+// value functions of the two metrics (false for a row without a result)
+// and their references. timed, if not nil, says whether a row's time counts
+// (a row that did less work is shown but not compared).
+func timeAndPeak[R interface{ server() string }](r *Report, base string, rows []R, get func(R) (time.Duration, int64, bool), timed func(R) bool) (tv, hv func(int) (float64, bool), tref, href reference) {
+	name := func(i int) string { return rows[i].server() }
+	tv = func(i int) (float64, bool) {
+		t, _, ok := get(rows[i])
+		if ok && timed != nil && !timed(rows[i]) {
+			ok = false
+		}
+		return float64(t), ok
+	}
+	hv = func(i int) (float64, bool) {
+		_, h, ok := get(rows[i])
+		return float64(h), ok
+	}
+	return tv, hv, r.references(base, len(rows), name, tv, false), r.references(base, len(rows), name, hv, false)
+}
+
+func (row *LargeRow) server() string { return row.Server }
+func (row *SlowRow) server() string  { return row.Server }
 
 // slowFraming says how the slow reader's messages are framed over p.
 func slowFraming(p Protocol) string {

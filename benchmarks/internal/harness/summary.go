@@ -55,7 +55,8 @@ From the repository root:
   p50 and p99. Each scenario runs %d round(s) per server; tables give the median.
 - **Pipelined echo.** The p scenarios ("%d in flight" tables) keep %d messages
   in flight per connection: each connection writes them in one write (one
-  masked frame each over WebSocket, one TLS record over TLS), then reads and
+  masked frame each over WebSocket; over TLS one write of the client's
+  crypto/tls, so the messages share records), then reads and
   checks every echo, and starts again. Each message's round trip runs from
   that write to its own echo. This is where coalescing writes shows: a
   server that answers the %d messages of one read in one write does a
