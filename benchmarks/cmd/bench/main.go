@@ -1,8 +1,7 @@
 // Command bench runs netman side by side with net, gnet, nbio and a C epoll
-// echo (TCP),
-// crypto/tls and nbio's TLS (TLS), gorilla/websocket, gobwas/ws and nbio's
-// WebSocket (WebSocket) and prints a table of ratios per scenario and
-// protocol. Each server is built into its own binary and run as its own
+// echo (TCP), crypto/tls and nbio's TLS (TLS), gorilla/websocket, gobwas/ws
+// and nbio's WebSocket (WebSocket) and prints a table of ratios per scenario
+// and protocol. Each server is built into its own binary and run as its own
 // process, driven by the load generator in another process.
 //
 //	cd benchmarks && go run ./cmd/bench            # full run: results/<date>.md, .png, .json and RESULTS.md
@@ -28,7 +27,7 @@ import (
 )
 
 func main() {
-	quick := flag.Bool("quick", false, "smoke test: 1 s per scenario, 500 idle connections, 4 MiB large message, results to a temp dir")
+	quick := flag.Bool("quick", false, "smoke test: 1 s per scenario, 500 idle connections, 4 MiB large message, 2 MiB to the slow reader, results to a temp dir")
 	servers := flag.String("servers", "", "comma-separated servers to run (default all: "+strings.Join(harness.ServerNames(), ",")+")")
 	scenarios := flag.String("scenarios", "", "comma-separated scenarios to run (default all: "+strings.Join(harness.ScenarioNames(), ",")+")")
 	out := flag.String("out", "", "directory for <date>.md/.png/.json (default: results/ for a full run of everything, a temp dir otherwise)")

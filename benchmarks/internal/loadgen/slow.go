@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -101,37 +102,34 @@ func runSlow(ctx context.Context, cfg Config) (*SlowResult, error) {
 
 	hdr := slowHeader(cfg)
 	start := time.Now()
+	r := &pacedReader{c: c, rate: cfg.Rate, chunk: cfg.ReadSize, start: start}
 	wrote := make(chan error, 1)
 	go func() {
 		frame := make([]byte, hdr+cfg.MsgSize)
 		if hdr > 0 {
 			PutHeader(frame, cfg.MsgSize, cfg.MsgID)
 		}
+		var err error
 		for seq := range uint64(msgs) {
 			slowPayload(frame[hdr:], seq)
-			if _, err := c.Write(frame); err != nil {
-				wrote <- err
-				return
+			if _, err = c.Write(frame); err != nil {
+				break
 			}
 		}
-		wrote <- nil
+		// From now on a reply that does not come within slowIdle is not
+		// coming: a read blocked right now gets the deadline too.
+		r.idle.Store(true)
+		_ = c.SetReadDeadline(time.Now().Add(slowIdle))
+		wrote <- err
 	}()
 
-	r := &pacedReader{c: c, rate: cfg.Rate, chunk: cfg.ReadSize, start: start}
 	got := make([]byte, hdr+cfg.MsgSize)
 	want := make([]byte, hdr+cfg.MsgSize)
 	if hdr > 0 {
 		PutHeader(want, cfg.MsgSize, cfg.MsgID)
 	}
 	next := uint64(0) // the sequence number expected next
-	var werr error
-	writerDone := false
 	for res.Received < msgs {
-		if writerDone {
-			// Once every message is written, a reply that does not come
-			// within slowIdle is not coming.
-			_ = c.SetReadDeadline(time.Now().Add(slowIdle))
-		}
 		if _, err := io.ReadFull(r, got); err != nil {
 			res.Ending = slowEnding(err, ctx)
 			break
@@ -150,19 +148,10 @@ func runSlow(ctx context.Context, cfg Config) (*SlowResult, error) {
 		}
 		res.Received++
 		next = seq + 1
-		if !writerDone {
-			select {
-			case werr = <-wrote:
-				writerDone = true
-			default:
-			}
-		}
 	}
 	res.Elapsed = time.Since(start)
 	_ = c.SetDeadline(time.Now())
-	if !writerDone {
-		werr = <-wrote
-	}
+	werr := <-wrote
 	if werr != nil && res.Received < msgs {
 		res.WriteError = werr.Error()
 	}
@@ -210,18 +199,23 @@ func isTimeout(err error) bool {
 }
 
 // pacedReader reads at most chunk bytes per Read and never gets ahead of
-// rate bytes per second since start: a client on a slow link.
+// rate bytes per second since start: a client on a slow link. Once idle is
+// set (everything is written), each read waits at most slowIdle.
 type pacedReader struct {
 	c     net.Conn
 	rate  int
 	chunk int
 	start time.Time
 	total int64
+	idle  atomic.Bool
 }
 
 func (p *pacedReader) Read(b []byte) (int, error) {
 	if due := p.start.Add(time.Duration(float64(p.total) / float64(p.rate) * float64(time.Second))); time.Until(due) > 0 {
 		time.Sleep(time.Until(due))
+	}
+	if p.idle.Load() {
+		_ = p.c.SetReadDeadline(time.Now().Add(slowIdle))
 	}
 	n, err := p.c.Read(b[:min(len(b), p.chunk)])
 	p.total += int64(n)

@@ -100,6 +100,15 @@ func TestSlowLostReplies(t *testing.T) {
 			_, _ = io.Copy(io.Discard, c)
 			return false
 		}, msgs - 1, false, "nothing more came back"},
+		{"drops the last eight replies and keeps the connection", func(c net.Conn, i int, frame []byte) bool {
+			// The reader is still busy with the first replies when the
+			// writer is done: it must stop waiting slowIdle after the last.
+			if i < msgs-8 {
+				_, err := c.Write(frame)
+				return err == nil
+			}
+			return true
+		}, msgs - 8, false, "nothing more came back"},
 		{"alters one byte of the fifth reply", func(c net.Conn, i int, frame []byte) bool {
 			if i == 4 {
 				frame[len(frame)-1] ^= 1
