@@ -67,7 +67,7 @@ func (s Scenario) depth() int { return max(s.Depth, 1) }
 
 // appliesTo reports whether s runs in this scenario: TLS and WebSocket rows
 // are measured at 100 connections only (what their comparisons ask for),
-// which keeps a full run under 10 minutes on 2 cores.
+// which keeps a full run near 11 minutes on 2 cores.
 func (s Scenario) appliesTo(srv Server) bool {
 	return s.Kind != KindEcho || s.Conns <= 100 || srv.Protocol == TCP
 }
