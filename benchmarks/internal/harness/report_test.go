@@ -201,3 +201,11 @@ func TestSlowAndPipelined(t *testing.T) {
 		t.Fatalf("chart: %v, %v", err, img.Bounds())
 	}
 }
+
+// TestPaletteCoversRegistry checks that every row of a full run gets a
+// colour of its own in the chart.
+func TestPaletteCoversRegistry(t *testing.T) {
+	if len(palette) < len(Servers) {
+		t.Fatalf("%d colours for %d servers: rows would share colours", len(palette), len(Servers))
+	}
+}
