@@ -85,7 +85,7 @@ type Conn struct {
 	loop   *loop
 	ctx    any
 	local  *net.TCPAddr // the listener's address when it is not a wildcard
-	in     Input        // bytes the handler left unconsumed; empty when idle
+	in     *Input       // bytes the handler left unconsumed; nil when none (an idle connection pays 8 bytes, not 24)
 	mu     sync.Mutex
 	wq     *writeQueue // guarded by mu; nil when nothing is pending
 	reason error       // guarded by mu: why it is closing

@@ -235,10 +235,17 @@ func (c *Conn) SetIdleTimeout(d time.Duration) {
 func (l *loop) deliver(c *Conn, data []byte) {
 	hadLeftover := c.in.Len() > 0
 	consumed, herr := l.srv.h.OnData(c, data)
-	if herr == nil {
+	switch {
+	case herr != nil:
+		c.in = nil
+	case c.in != nil || consumed != len(data):
+		if c.in == nil {
+			c.in = &Input{}
+		}
 		herr = c.in.Keep(data, consumed, l.srv.opts.MaxInputBuffer)
-	} else {
-		c.in.Reset()
+		if c.in.Len() == 0 {
+			c.in = nil
+		}
 	}
 	if has := c.in.Len() > 0; has != hadLeftover {
 		// Keep stLeftover in step with c.in, so ResumeReading and Wake

@@ -222,7 +222,7 @@ func (c *Conn) Uncork() {
 	if c.state&corkMask != 0 || q == nil || c.state&(stWriteArmed|stClosed) != 0 {
 		return // still corked, nothing gathered, or the loop writes the queue anyway
 	}
-	n, err := writevFd(c.fd, q.bufs)
+	n, err := writevFd(c.fd, q.iovecs())
 	if err != nil && err != unix.EAGAIN {
 		c.state |= stHard | stClosing
 		c.setReasonLocked(fmt.Errorf("netpoll: write: %w", err))
@@ -246,6 +246,21 @@ func (c *Conn) Uncork() {
 		}
 		return
 	}
+	q.consume(n)
+	c.watchQueue(true)
+}
+
+// iovecs returns the head of the queue that one writev may take.
+func (q *writeQueue) iovecs() [][]byte {
+	if len(q.bufs) > maxIovecs {
+		return q.bufs[:maxIovecs]
+	}
+	return q.bufs
+}
+
+// consume drops the first n bytes, which the kernel took, from the queue's
+// buffers (q.pending is the caller's to update).
+func (q *writeQueue) consume(n int) {
 	for n > 0 {
 		if n >= len(q.bufs[0]) {
 			n -= len(q.bufs[0])
@@ -256,7 +271,6 @@ func (c *Conn) Uncork() {
 		q.bufs[0] = q.bufs[0][n:]
 		n = 0
 	}
-	c.watchQueue(true)
 }
 
 // flush writes queued output; it runs on the loop when the socket is
@@ -270,11 +284,7 @@ func (c *Conn) flush() (done, drained bool, err error) {
 	}
 	low := c.loop.srv.opts.MaxPendingWrite / 4
 	for q := c.wq; q != nil && len(q.bufs) > 0; {
-		iov := q.bufs
-		if len(iov) > maxIovecs {
-			iov = iov[:maxIovecs]
-		}
-		n, werr := writevFd(c.fd, iov)
+		n, werr := writevFd(c.fd, q.iovecs())
 		if werr != nil && werr != unix.EAGAIN {
 			return true, false, fmt.Errorf("netpoll: write: %w", werr)
 		}
@@ -287,16 +297,7 @@ func (c *Conn) flush() (done, drained bool, err error) {
 				c.loop.p.mod(c.fd, c.readWanted(), true)
 			}
 		}
-		for n > 0 {
-			if n >= len(q.bufs[0]) {
-				n -= len(q.bufs[0])
-				q.bufs[0] = nil
-				q.bufs = q.bufs[1:]
-				continue
-			}
-			q.bufs[0] = q.bufs[0][n:]
-			n = 0
-		}
+		q.consume(n)
 		if werr == unix.EAGAIN {
 			return false, drained, nil
 		}

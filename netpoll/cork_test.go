@@ -130,3 +130,28 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// TestCorkManyBuffers: more gathered buffers than one writev takes
+// (IOV_MAX) still all go out, in order.
+func TestCorkManyBuffers(t *testing.T) {
+	conns := make(chan *Conn, 1)
+	s := startServer(t, HandlerFuncs{Open: func(c *Conn) { conns <- c }})
+	nc := dial(t, s)
+	c := <-conns
+	const writes, size = 1500, 2560 // one write per 4 KiB queue buffer: about 1500 buffers
+	var want bytes.Buffer
+	c.Cork()
+	for i := 0; i < writes; i++ {
+		b := bytes.Repeat([]byte{byte(i)}, size)
+		want.Write(b)
+		if _, err := c.Write(b); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	go c.Uncork()
+	got := make([]byte, want.Len())
+	nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.ReadFull(nc, got); err != nil || !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("short or reordered: %v", err)
+	}
+}

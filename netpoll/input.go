@@ -10,11 +10,22 @@ import "fmt"
 // no memory; an Input that holds nothing never keeps a buffer.
 type Input struct{ b []byte }
 
-// Len returns the number of bytes kept.
-func (in *Input) Len() int { return len(in.b) }
+// Len returns the number of bytes kept (0 for a nil *Input).
+func (in *Input) Len() int {
+	if in == nil {
+		return 0
+	}
+	return len(in.b)
+}
 
-// Bytes returns the bytes kept, valid until the next call of another method.
-func (in *Input) Bytes() []byte { return in.b }
+// Bytes returns the bytes kept, valid until the next call of another method
+// (nil for a nil *Input).
+func (in *Input) Bytes() []byte {
+	if in == nil {
+		return nil
+	}
+	return in.b
+}
 
 // Append returns what to hand the handler next: the kept bytes followed by
 // data (copied behind them), or data itself when nothing is kept, so the

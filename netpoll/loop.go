@@ -212,7 +212,11 @@ func (l *loop) read(c *Conn, ev uint8) {
 		return
 	}
 	c.lastRead = l.now
-	l.deliver(c, c.in.Append(l.buf[:n]))
+	data := l.buf[:n]
+	if c.in != nil {
+		data = c.in.Append(data)
+	}
+	l.deliver(c, data)
 }
 
 // deliver hands data (the loop's buffer, or c.in's) to the handler and
@@ -220,10 +224,17 @@ func (l *loop) read(c *Conn, ev uint8) {
 func (l *loop) deliver(c *Conn, data []byte) {
 	hadLeftover := c.in.Len() > 0
 	consumed, herr := l.srv.h.OnData(c, data)
-	if herr == nil {
+	switch {
+	case herr != nil:
+		c.in = nil
+	case c.in != nil || consumed != len(data):
+		if c.in == nil {
+			c.in = &Input{}
+		}
 		herr = c.in.Keep(data, consumed, l.srv.opts.MaxInputBuffer)
-	} else {
-		c.in.Reset()
+		if c.in.Len() == 0 {
+			c.in = nil
+		}
 	}
 	if has := c.in.Len() > 0; has != hadLeftover {
 		// Keep stLeftover in step with c.in, so ResumeReading and Wake
@@ -373,7 +384,7 @@ func (l *loop) finishClose(c *Conn) {
 		l.conns[c.fd] = nil
 	}
 	unix.Close(c.fd)
-	c.in.Reset()
+	c.in = nil
 	l.count.Add(-1)
 	if reason == nil {
 		reason = ErrClosed

@@ -211,13 +211,20 @@ func (l *loop) received(n int) {
 		// Closing: input is no longer delivered.
 	case st&(stReadPaused|stWriteBlocked) != 0:
 		// Read just before reading paused: keep it for when it resumes.
+		if c.in == nil {
+			c.in = &Input{}
+		}
 		if err := c.in.Keep(c.in.Append(data), 0, l.srv.opts.MaxInputBuffer); err != nil {
+			c.in = nil
 			l.abort(l.c, err)
 			return
 		}
 		l.stashed = true
 	default:
-		l.deliver(c, c.in.Append(data))
+		if c.in != nil {
+			data = c.in.Append(data)
+		}
+		l.deliver(c, data)
 	}
 }
 
@@ -355,7 +362,7 @@ func (l *loop) finishClose(c *Conn) {
 	c.wq = nil
 	c.mu.Unlock()
 	_ = l.nc.Close() // also ends the writer's blocked write, if any
-	c.in.Reset()
+	c.in = nil
 	l.buf = nil
 	l.count.Store(0)
 	if reason == nil {

@@ -37,6 +37,7 @@ type connection struct {
 const (
 	flagClosed    uint32 = 1 << iota
 	flagInHandler        // one of its jobs runs on a worker now: its writes may wait for room
+	flagUpgraded         // WebSocket: the upgrade succeeded and Open was queued
 )
 
 func (c *connection) has(f uint32) bool { return c.flags.Load()&f != 0 }

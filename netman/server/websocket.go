@@ -111,7 +111,8 @@ type wsConn struct {
 	codec    ws.ServerConn
 	c        *connection
 	rawQuery *string // of the upgrade request, nil if none; set before the connection is registered
-	opened   bool    // owned by the loop: the upgrade succeeded and Open was queued
+	// No more fields: at 96 bytes (the codec's 80 and two pointers) this is
+	// a size class of its own; "upgraded" is a connection flag.
 }
 
 // open starts the codec; the connection is registered (and Open queued)
@@ -136,7 +137,7 @@ func (p wsProtocol) data(c *connection, data []byte) (int, error) {
 }
 
 func (p wsProtocol) close(c *connection, reason error) {
-	if c.ws.opened {
+	if c.has(flagUpgraded) {
 		p.s.closed(c, reason)
 		return
 	}
@@ -197,7 +198,7 @@ func (e wsEvents) OnOpen(codec *ws.ServerConn, r ws.Request) {
 		q := strings.Clone(r.RawQuery) // not a substring pinning the Request's other fields
 		w.rawQuery = &q
 	}
-	w.opened = true
+	w.c.set(flagUpgraded)
 	e.s.opened(w.c)
 }
 

@@ -1,7 +1,7 @@
-// Command bench runs netman side by side with net, gnet and nbio (TCP),
-// crypto/tls and nbio's TLS (TLS), gorilla/websocket, gobwas/ws and nbio's
-// WebSocket (WebSocket) and prints a table of ratios per scenario and
-// protocol. Each server is built into its own binary and run as its own
+// Command bench runs netman side by side with net, gnet, nbio and a C epoll
+// echo (TCP), crypto/tls and nbio's TLS (TLS), gorilla/websocket, gobwas/ws
+// and nbio's WebSocket (WebSocket) and prints a table of ratios per scenario
+// and protocol. Each server is built into its own binary and run as its own
 // process, driven by the load generator in another process.
 //
 //	cd benchmarks && go run ./cmd/bench            # full run: results/<date>.md, .png, .json and RESULTS.md
@@ -27,7 +27,7 @@ import (
 )
 
 func main() {
-	quick := flag.Bool("quick", false, "smoke test: 1 s per scenario, 500 idle connections, 4 MiB large message, results to a temp dir")
+	quick := flag.Bool("quick", false, "smoke test: 1 s per scenario, 500 idle connections, 4 MiB large message, 2 MiB to the slow reader, results to a temp dir")
 	servers := flag.String("servers", "", "comma-separated servers to run (default all: "+strings.Join(harness.ServerNames(), ",")+")")
 	scenarios := flag.String("scenarios", "", "comma-separated scenarios to run (default all: "+strings.Join(harness.ScenarioNames(), ",")+")")
 	out := flag.String("out", "", "directory for <date>.md/.png/.json (default: results/ for a full run of everything, a temp dir otherwise)")
@@ -37,6 +37,8 @@ func main() {
 	rounds := flag.Int("rounds", 0, fmt.Sprintf("rounds per echo scenario and server (default %d, quick 1)", full.Rounds))
 	idle := flag.Int("idle-conns", 0, fmt.Sprintf("connections in the idle memory scenario (default %d, quick 500)", full.IdleConns))
 	large := flag.Int("large-size", 0, fmt.Sprintf("payload bytes of the large message (default %d, quick 4 MiB)", full.LargeSize))
+	slowSize := flag.Int("slow-size", 0, fmt.Sprintf("bytes echoed to the slow reader (default %d, quick 2 MiB)", full.SlowSize))
+	slowRate := flag.Int("slow-rate", 0, fmt.Sprintf("the slow reader's pace, bytes per second (default %d)", full.SlowRate))
 	loops := flag.Int("loops", full.Loops, "event loops, threads and GOMAXPROCS of every server")
 	pin := flag.Bool("pin", full.Pin, "pin the server to CPU 0 and the load generator to CPU 1")
 	tags := flag.String("tags", "", "build tags for the servers, e.g. netpoll_portable: netpoll-based rows on the portable backend")
@@ -61,6 +63,12 @@ func main() {
 	if *large > 0 {
 		cfg.LargeSize = *large
 	}
+	if *slowSize > 0 {
+		cfg.SlowSize = *slowSize
+	}
+	if *slowRate > 0 {
+		cfg.SlowRate = *slowRate
+	}
 	cfg.Command = "go run ./cmd/bench"
 	if len(os.Args) > 1 {
 		cfg.Command += " " + strings.Join(os.Args[1:], " ")
@@ -74,7 +82,7 @@ func main() {
 	// Only a full, unfiltered run of the default settings replaces the
 	// committed results; anything else goes to a temp dir unless -out says.
 	official := !*quick && *servers == "" && *scenarios == "" && *warmup == 0 && *duration == 0 &&
-		*rounds == 0 && *idle == 0 && *large == 0 && *loops == full.Loops && *tags == ""
+		*rounds == 0 && *idle == 0 && *large == 0 && *slowSize == 0 && *slowRate == 0 && *loops == full.Loops && *tags == ""
 	switch {
 	case *out != "":
 		cfg.OutDir = *out

@@ -6,6 +6,8 @@
 //	loadgen -mode echo  -addr 127.0.0.1:7100 -pid 1234 -conns 100 -size 512 -warmup 1s -duration 5s
 //	loadgen -mode idle  -addr 127.0.0.1:7100 -pid 1234 -conns 10000
 //	loadgen -mode large -addr 127.0.0.1:7100 -pid 1234 -size 104857600
+//	loadgen -mode echo  -addr 127.0.0.1:7100 -pid 1234 -conns 100 -size 512 -depth 4
+//	loadgen -mode slow  -addr 127.0.0.1:7100 -pid 1234 -size 33554432 -msg-size 65536 -rate 8388608 -read-size 4096
 package main
 
 import (
@@ -25,12 +27,16 @@ func main() {
 	var cfg loadgen.Config
 	var mode string
 	var msgID uint
-	flag.StringVar(&mode, "mode", "echo", "echo, idle or large")
+	flag.StringVar(&mode, "mode", "echo", "echo, idle, large or slow")
 	flag.StringVar(&cfg.Addr, "addr", "", "server address host:port")
 	flag.StringVar(&cfg.Protocol, "protocol", "tcp", "tcp, tls or ws")
 	flag.IntVar(&cfg.ServerPID, "pid", 0, "server process ID, for CPU and memory readings")
 	flag.IntVar(&cfg.Conns, "conns", 100, "connections")
-	flag.IntVar(&cfg.Size, "size", 512, "payload bytes per message")
+	flag.IntVar(&cfg.Size, "size", 512, "payload bytes per message (slow mode: in all)")
+	flag.IntVar(&cfg.Depth, "depth", 1, "echo mode: messages in flight per connection, written in one write")
+	flag.IntVar(&cfg.MsgSize, "msg-size", 64<<10, "slow mode: payload bytes per message")
+	flag.IntVar(&cfg.Rate, "rate", 8<<20, "slow mode: the reader's pace, bytes per second")
+	flag.IntVar(&cfg.ReadSize, "read-size", 4<<10, "slow mode: bytes per read")
 	flag.UintVar(&msgID, "msgid", 0, "message ID in every header")
 	flag.DurationVar(&cfg.Warmup, "warmup", time.Second, "echo mode: warm-up before the measured window")
 	flag.DurationVar(&cfg.Duration, "duration", 5*time.Second, "echo mode: measured window")

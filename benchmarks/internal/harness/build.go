@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -81,14 +82,50 @@ func build(ctx context.Context, dirs Dirs, name, target, tags string) (string, e
 	}
 	cmd := exec.CommandContext(ctx, "go", append(args, target)...)
 	cmd.Dir = dirs.Root
+	return bin, runBuild(ctx, cmd, fmt.Sprintf("%s (go build %s in %s)", name, target, dirs.Root))
+}
+
+// runBuild runs a compiler; a failure is ErrBuild with what and the
+// compiler's output.
+func runBuild(ctx context.Context, cmd *exec.Cmd, what string) error {
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return ctx.Err()
 		}
-		return "", fmt.Errorf("%w: %s (go build %s in %s): %v\n%s", ErrBuild, name, target, dirs.Root, err, indent(out.String()))
+		return fmt.Errorf("%w: %s: %v\n%s", ErrBuild, what, err, indent(out.String()))
 	}
-	return bin, nil
+	return nil
+}
+
+// CCompilers are the C compilers the harness looks for on PATH, in order.
+var CCompilers = []string{"cc", "gcc", "clang"}
+
+// ErrNoCompiler reports that no C compiler was found: a C row is skipped,
+// not failed.
+var ErrNoCompiler = errors.New("benchmarks: no C compiler on PATH")
+
+// buildC compiles the .c files of dirs.Module/srcDir into dir/name with the
+// first of CCompilers found, optimised as a C server is deployed (-O2).
+func buildC(ctx context.Context, dirs Dirs, dir, name, srcDir string) (string, error) {
+	var compiler string
+	for _, c := range CCompilers {
+		if p, err := exec.LookPath(c); err == nil {
+			compiler = p
+			break
+		}
+	}
+	if compiler == "" {
+		return "", fmt.Errorf("%w (looked for %s)", ErrNoCompiler, strings.Join(CCompilers, ", "))
+	}
+	srcs, err := filepath.Glob(filepath.Join(dirs.Module, srcDir, "*.c"))
+	if err != nil || len(srcs) == 0 {
+		return "", fmt.Errorf("%w: %s: no .c files in %s", ErrBuild, name, filepath.Join(dirs.Module, srcDir))
+	}
+	bin := filepath.Join(dir, name)
+	args := append([]string{"-O2", "-Wall", "-Werror", "-std=c11", "-D_GNU_SOURCE", "-o", bin}, srcs...)
+	cmd := exec.CommandContext(ctx, compiler, args...)
+	return bin, runBuild(ctx, cmd, fmt.Sprintf("%s (%s %s)", name, compiler, strings.Join(args, " ")))
 }

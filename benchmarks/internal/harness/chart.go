@@ -33,6 +33,7 @@ var palette = []color.RGBA{
 	{0xad, 0x49, 0x4a, 0xff}, // dark red
 	{0x63, 0x79, 0x39, 0xff}, // dark olive
 	{0x6b, 0x6e, 0xcf, 0xff}, // indigo
+	{0x2f, 0x4f, 0x4f, 0xff}, // dark slate
 }
 
 var (
@@ -136,6 +137,9 @@ func (r *Report) panels() []panel {
 		p99 := panel{title: prefix + "p99 latency, ms (lower is better)", unit: plain}
 		for _, t := range tables {
 			group := fmt.Sprintf("%dc x %s", t.Conns, bytesLabel(int64(t.Size)))
+			if t.Depth > 1 {
+				group += fmt.Sprintf(" x%d", t.Depth)
+			}
 			var a, b, c []float64
 			var idx []int
 			for _, row := range t.Rows {
@@ -196,6 +200,33 @@ func (r *Report) panels() []panel {
 					t, h = append(t, nan), append(h, nan)
 				} else {
 					t = append(t, float64(row.Result.Elapsed)/1e6)
+					h = append(h, float64(row.Result.HWM)/(1<<20))
+				}
+			}
+			p.groups, q.groups = append(p.groups, groupLabel("time", proto)), append(q.groups, groupLabel("VmHWM", proto))
+			p.values, q.values = append(p.values, t), append(q.values, h)
+			p.servers, q.servers = append(p.servers, idx), append(q.servers, idx)
+		}
+		ps = append(ps, p, q)
+	}
+	if r.ranSlow {
+		// Rows that lost replies are drawn as missing: their time is not
+		// the same work.
+		p := panel{title: fmt.Sprintf("slow reader (%s at %s/s): echo time, s (lower is better)", bytesLabel(int64(r.SlowSize)), bytesLabel(int64(r.SlowRate))),
+			unit: plain, labelBars: true}
+		q := panel{title: "slow reader: server peak RSS, MiB (lower is better)", unit: plain, labelBars: true}
+		for _, proto := range r.protocols() {
+			var t, h []float64
+			var idx []int
+			for _, row := range protocolRows(r.Slow, proto, func(row *SlowRow) Protocol { return row.Protocol }) {
+				idx = append(idx, r.serverIndex(row.Server))
+				switch {
+				case row.Result == nil:
+					t, h = append(t, nan), append(h, nan)
+				case !row.Result.Intact():
+					t, h = append(t, nan), append(h, float64(row.Result.HWM)/(1<<20))
+				default:
+					t = append(t, row.Result.Elapsed.Seconds())
 					h = append(h, float64(row.Result.HWM)/(1<<20))
 				}
 			}

@@ -39,6 +39,9 @@ const (
 	KindIdle Kind = "idle"
 	// KindLarge is the time and peak memory of echoing one large message.
 	KindLarge Kind = "large"
+	// KindSlow is the time, peak memory and replies lost of a large echo to
+	// one client that reads slowly.
+	KindSlow Kind = "slow"
 )
 
 // Scenario is one measurement every selected server goes through.
@@ -51,11 +54,20 @@ type Scenario struct {
 	Conns int
 	// Size is the payload size of an echo scenario.
 	Size int
+	// Depth is an echo scenario's messages in flight per connection
+	// (written together, then read back); 0 or 1 is the closed loop.
+	Depth int
+	// Optional leaves the scenario out of the default (and full) run: it
+	// runs only when -scenarios names it.
+	Optional bool
 }
+
+// depth is the echo scenario's messages in flight per connection.
+func (s Scenario) depth() int { return max(s.Depth, 1) }
 
 // appliesTo reports whether s runs in this scenario: TLS and WebSocket rows
 // are measured at 100 connections only (what their comparisons ask for),
-// which keeps a full run under 10 minutes on 2 cores.
+// which keeps a full run near 11 minutes on 2 cores.
 func (s Scenario) appliesTo(srv Server) bool {
 	return s.Kind != KindEcho || s.Conns <= 100 || srv.Protocol == TCP
 }
@@ -64,12 +76,27 @@ func (s Scenario) appliesTo(srv Server) bool {
 func (s Scenario) Title(cfg Config) string {
 	switch s.Kind {
 	case KindEcho:
-		return fmt.Sprintf("Echo, %s connections x %s payload", thousands(s.Conns), bytesLabel(int64(s.Size)))
+		return s.echoTitle(TCP)
+	case KindSlow:
+		return fmt.Sprintf("Slow reader, %s echo in %s messages read at %s/s", bytesLabel(int64(cfg.SlowSize)), bytesLabel(int64(cfg.SlowMsgSize)), bytesLabel(int64(cfg.SlowRate)))
 	case KindIdle:
 		return fmt.Sprintf("Memory per idle connection (%s connections)", thousands(cfg.IdleConns))
 	default:
 		return fmt.Sprintf("One %s message", bytesLabel(int64(cfg.LargeSize)))
 	}
+}
+
+// echoTitle is an echo scenario's heading for protocol p's rows: the load,
+// the protocol unless plain TCP, the messages in flight when more than one.
+func (s Scenario) echoTitle(p Protocol) string {
+	t := fmt.Sprintf("Echo, %s connections x %s payload", thousands(s.Conns), bytesLabel(int64(s.Size)))
+	if p != TCP {
+		t += ", " + p.Label()
+	}
+	if s.depth() > 1 {
+		t += fmt.Sprintf(", %d in flight", s.depth())
+	}
+	return t
 }
 
 // titleFor is the heading of the scenario's table for protocol p's rows:
@@ -81,22 +108,35 @@ func (s Scenario) titleFor(cfg Config, p Protocol) string {
 	switch s.Kind {
 	case KindIdle:
 		return fmt.Sprintf("Memory per idle %s connection (%s connections)", p.Label(), thousands(cfg.idleConns(p)))
+	case KindEcho:
+		return s.echoTitle(p)
 	default:
 		return s.Title(cfg) + ", " + p.Label()
 	}
 }
 
-// Scenarios lists every scenario, in the order they run.
+// Scenarios lists every scenario, in the order they run. The p scenarios
+// keep PipelineDepth messages in flight per connection, beside the closed
+// loop of the c scenarios.
 var Scenarios = []Scenario{
 	{Name: "c100-512", Kind: KindEcho, Conns: 100, Size: 512},
+	{Name: "p100-512", Kind: KindEcho, Conns: 100, Size: 512, Depth: PipelineDepth},
 	{Name: "c100-4k", Kind: KindEcho, Conns: 100, Size: 4096},
+	// Optional: it would add about two minutes to a full run.
+	{Name: "p100-4k", Kind: KindEcho, Conns: 100, Size: 4096, Depth: PipelineDepth, Optional: true},
 	{Name: "c1000-512", Kind: KindEcho, Conns: 1000, Size: 512},
 	{Name: "c1000-4k", Kind: KindEcho, Conns: 1000, Size: 4096},
 	{Name: "idle", Kind: KindIdle},
 	{Name: "large", Kind: KindLarge},
+	{Name: "slow", Kind: KindSlow},
 }
 
-// ScenarioNames returns the names of every scenario.
+// PipelineDepth is the messages in flight per connection of the pipelined
+// scenarios: a game client's or a chat burst's.
+const PipelineDepth = 4
+
+// ScenarioNames returns the names of every scenario, optional ones
+// included.
 func ScenarioNames() []string {
 	names := make([]string, len(Scenarios))
 	for i, s := range Scenarios {
@@ -105,9 +145,21 @@ func ScenarioNames() []string {
 	return names
 }
 
+// DefaultScenarioNames returns the names of the scenarios a run without
+// -scenarios goes through: every one but the optional ones.
+func DefaultScenarioNames() []string {
+	var names []string
+	for _, s := range Scenarios {
+		if !s.Optional {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
 func selectScenarios(names []string) ([]Scenario, error) {
 	if len(names) == 0 {
-		return slices.Clone(Scenarios), nil
+		names = DefaultScenarioNames()
 	}
 	var out []Scenario
 	for _, s := range Scenarios {
@@ -145,6 +197,15 @@ type Config struct {
 	TLSIdleConns int
 	// LargeSize is the payload size of the large message scenario.
 	LargeSize int
+	// SlowSize is the bytes echoed to the slow reader, in SlowMsgSize
+	// messages, read at SlowRate bytes per second, SlowReadSize per read.
+	SlowSize int
+	// SlowMsgSize is the payload of each message to the slow reader.
+	SlowMsgSize int
+	// SlowRate is the slow reader's pace in bytes per second.
+	SlowRate int
+	// SlowReadSize is the slow reader's read size.
+	SlowReadSize int
 	// Loops is each server's event loops, threads and GOMAXPROCS.
 	Loops int
 	// Pin pins the server to CPU 0 and the load generator to CPU 1.
@@ -174,6 +235,10 @@ func NewConfig(quick bool) Config {
 		// TLSIdleConns stays in quick mode: IdleConns, lower there, wins.
 		TLSIdleConns: 5_000,
 		LargeSize:    100 << 20,
+		SlowSize:     32 << 20,
+		SlowMsgSize:  64 << 10,
+		SlowRate:     8 << 20,
+		SlowReadSize: 4 << 10,
 		Loops:        1,
 		Pin:          runtime.NumCPU() >= 2,
 		Command:      "go run ./cmd/bench",
@@ -185,6 +250,9 @@ func NewConfig(quick bool) Config {
 		cfg.Rounds = 1
 		cfg.IdleConns = 500
 		cfg.LargeSize = 4 << 20
+		// Under the socket buffers: the quick run checks the harness, not
+		// backpressure.
+		cfg.SlowSize = 2 << 20
 		cfg.Command = "go run ./cmd/bench -quick"
 	}
 	return cfg
@@ -204,6 +272,8 @@ func (cfg Config) check() error {
 		return fmt.Errorf("%w: %d idle TLS connections", ErrConfig, cfg.TLSIdleConns)
 	case cfg.LargeSize < 1 || int64(cfg.LargeSize) > 1<<32-1:
 		return fmt.Errorf("%w: large message of %d bytes", ErrConfig, cfg.LargeSize)
+	case cfg.SlowMsgSize < 8 || cfg.SlowSize < cfg.SlowMsgSize || cfg.SlowRate < 1 || cfg.SlowReadSize < 1:
+		return fmt.Errorf("%w: slow reader of %d bytes in %d-byte messages at %d B/s, %d-byte reads", ErrConfig, cfg.SlowSize, cfg.SlowMsgSize, cfg.SlowRate, cfg.SlowReadSize)
 	case cfg.Loops < 1:
 		return fmt.Errorf("%w: %d loops", ErrConfig, cfg.Loops)
 	case cfg.OutDir == "":

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/netman-go/netman/benchmarks/internal/loadgen"
 )
 
 // Markdown renders the report: the machine and settings, then one table per
@@ -30,6 +32,18 @@ func (r *Report) Markdown() string {
 			r.writeLarge(&b, p)
 		}
 	}
+	for _, p := range r.protocols() {
+		if r.ranSlow {
+			r.writeSlow(&b, p)
+		}
+	}
+	if len(r.Skipped) > 0 {
+		b.WriteString("## Skipped\n\n")
+		for _, s := range r.Skipped {
+			fmt.Fprintf(&b, "- %s\n", s)
+		}
+		b.WriteString("\n")
+	}
 	if len(r.Failures) > 0 {
 		b.WriteString("## Failures\n\n")
 		for _, f := range r.Failures {
@@ -52,14 +66,18 @@ func (r *Report) writeSetup(b *strings.Builder) {
 		pin = "server pinned to CPU 0, load generator to CPU 1 (sched_setaffinity, inherited from the forking thread)"
 	}
 	fmt.Fprintf(b, "- Placement: %s; every server runs with %d event loop(s)/thread(s) and GOMAXPROCS=%d, the load generator with GOMAXPROCS=1\n", pin, r.Loops, r.Loops)
-	fmt.Fprintf(b, "- Echo: closed loop, one 8-byte-header message in flight per connection, every echo verified; %v warm-up then %v measured, %d round(s) per server with servers alternating, median reported\n", r.Warmup, r.Duration, r.Rounds)
+	fmt.Fprintf(b, "- Echo: closed loop, one 8-byte-header message in flight per connection (the \"in flight\" tables: that many written in one write, then all read back), every echo verified; %v warm-up then %v measured, %d round(s) per server with servers alternating, median reported\n", r.Warmup, r.Duration, r.Rounds)
 	var names []string
 	for _, s := range r.Servers {
 		n := s.Name
 		if s.Netman {
 			n += " (netman)"
 		}
-		names = append(names, fmt.Sprintf("%s = `%s`", n, s.Target))
+		target := fmt.Sprintf("`%s`", s.Target)
+		if s.C {
+			target = fmt.Sprintf("`benchmarks/%s/*.c` (C, built with the system compiler, -O2)", s.Target)
+		}
+		names = append(names, fmt.Sprintf("%s = %s", n, target))
 	}
 	fmt.Fprintf(b, "- Servers: %s\n\n", strings.Join(names, "; "))
 }
@@ -76,7 +94,7 @@ func (r *Report) writeEcho(b *strings.Builder, t *EchoTable) {
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for i, row := range t.Rows {
 		if !has(i) {
-			fmt.Fprintf(b, "| %s | failed | | | | | | | | | | | |\n", r.label(row.Server))
+			fmt.Fprintf(b, "| %s | %s | | | | | | | | | | | |\n", r.label(row.Server), r.missing(row.Server))
 			continue
 		}
 		fmt.Fprintf(b, "| %s | %s | %.0f%% | %.1f | %s | %s | %.2f us | %s | %s | %s | %s | %s | %s |\n",
@@ -120,7 +138,7 @@ func (r *Report) writeIdle(b *strings.Builder, p Protocol) {
 	for i, row := range rows {
 		v, ok := val(i)
 		if !ok {
-			fmt.Fprintf(b, "| %s | failed | | | | | |\n", r.label(row.Server))
+			fmt.Fprintf(b, "| %s | %s | | | | | |\n", r.label(row.Server), r.missing(row.Server))
 			continue
 		}
 		note := ""
@@ -141,27 +159,18 @@ func (r *Report) writeLarge(b *strings.Builder, p Protocol) {
 	}
 	fmt.Fprintf(b, "## %s\n\n", title)
 	base := Baselines[p]
-	name := func(i int) string { return rows[i].Server }
-	tv := func(i int) (float64, bool) {
-		if rows[i].Result == nil {
-			return 0, false
+	tv, hv, tref, href := timeAndPeak(r, base, rows, func(row *LargeRow) (time.Duration, int64, bool) {
+		if row.Result == nil {
+			return 0, 0, false
 		}
-		return float64(rows[i].Result.Elapsed), true
-	}
-	hv := func(i int) (float64, bool) {
-		if rows[i].Result == nil {
-			return 0, false
-		}
-		return float64(rows[i].Result.HWM), true
-	}
-	tref := r.references(base, len(rows), name, tv, false)
-	href := r.references(base, len(rows), name, hv, false)
+		return row.Result.Elapsed, row.Result.HWM, true
+	}, nil)
 	fmt.Fprintf(b, "| server | echo time | MB/s | peak RSS (VmHWM) | time vs %[1]s | time vs best peer | peak RSS vs %[1]s | peak RSS vs best peer |\n", base)
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for i, row := range rows {
 		t, ok := tv(i)
 		if !ok {
-			fmt.Fprintf(b, "| %s | failed | | | | | | |\n", r.label(row.Server))
+			fmt.Fprintf(b, "| %s | %s | | | | | | |\n", r.label(row.Server), r.missing(row.Server))
 			continue
 		}
 		h, _ := hv(i)
@@ -175,6 +184,87 @@ func (r *Report) writeLarge(b *strings.Builder, p Protocol) {
 		fmt.Fprintf(b, " Over WebSocket the load generator writes the header, then the payload in 1 MiB chunks, each write one message: the server echoes a stream of messages, not one %s message.", bytesLabel(int64(r.LargeSize)))
 	}
 	b.WriteString("\n\n")
+}
+
+func (r *Report) writeSlow(b *strings.Builder, p Protocol) {
+	rows := protocolRows(r.Slow, p, func(row *SlowRow) Protocol { return row.Protocol })
+	title := fmt.Sprintf("Slow reader: %s echo in %s messages, read at %s/s", bytesLabel(int64(r.SlowSize)), bytesLabel(int64(r.SlowMsgSize)), bytesLabel(int64(r.SlowRate)))
+	if p != TCP {
+		title += ", " + p.Label()
+	}
+	fmt.Fprintf(b, "## %s\n\n", title)
+	base := Baselines[p]
+	// A row that lost replies did less work: its time is no reference.
+	tv, hv, tref, href := timeAndPeak(r, base, rows, func(row *SlowRow) (time.Duration, int64, bool) {
+		if row.Result == nil {
+			return 0, 0, false
+		}
+		return row.Result.Elapsed, row.Result.HWM, true
+	}, func(row *SlowRow) bool { return row.Result.Intact() })
+	fmt.Fprintf(b, "| server | replies | echo time | peak RSS (VmHWM) | peak RSS growth | time vs %[1]s | time vs best peer | peak RSS vs %[1]s | peak RSS vs best peer |\n", base)
+	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	for i, row := range rows {
+		res := row.Result
+		if res == nil {
+			fmt.Fprintf(b, "| %s | %s | | | | | | | |\n", r.label(row.Server), r.missing(row.Server))
+			continue
+		}
+		t, tok := tv(i)
+		h, _ := hv(i)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.label(row.Server), slowOutcome(res), durLabel(res.Elapsed),
+			mib(res.HWM), mib(res.HWM-res.HWMBefore), tref.vsNet(t, tok), tref.vsBest(t, tok), href.vsNet(h, true), href.vsBest(h, true))
+	}
+	fmt.Fprintf(b, "\nBest peer: time %s, peak RSS %s. One connection writes %s as %s messages (%s) as fast as the server takes them while it reads the echo at %s/s in %s reads; time runs from the first byte written to the last byte read. Every reply is checked byte for byte: \"all N intact\" means every message came back whole, in order; a row that lost replies says how many and how the connection ended, and its time is not compared. Peak RSS is the server's VmHWM after the echo, in a fresh process; growth is VmHWM after minus VmHWM before the first message.",
+		orDash(tref.bestName), orDash(href.bestName), bytesLabel(int64(r.SlowSize)), bytesLabel(int64(r.SlowMsgSize)), slowFraming(p),
+		bytesLabel(int64(r.SlowRate)), bytesLabel(int64(r.SlowReadSize)))
+	b.WriteString("\n\n")
+}
+
+// timeAndPeak returns, for the rows of a time-and-peak-RSS table, the
+// value functions of the two metrics (false for a row without a result)
+// and their references. timed, if not nil, says whether a row's time counts
+// (a row that did less work is shown but not compared).
+func timeAndPeak[R interface{ server() string }](r *Report, base string, rows []R, get func(R) (time.Duration, int64, bool), timed func(R) bool) (tv, hv func(int) (float64, bool), tref, href reference) {
+	name := func(i int) string { return rows[i].server() }
+	tv = func(i int) (float64, bool) {
+		t, _, ok := get(rows[i])
+		if ok && timed != nil && !timed(rows[i]) {
+			ok = false
+		}
+		return float64(t), ok
+	}
+	hv = func(i int) (float64, bool) {
+		_, h, ok := get(rows[i])
+		return float64(h), ok
+	}
+	return tv, hv, r.references(base, len(rows), name, tv, false), r.references(base, len(rows), name, hv, false)
+}
+
+func (row *LargeRow) server() string { return row.Server }
+func (row *SlowRow) server() string  { return row.Server }
+
+// slowFraming says how the slow reader's messages are framed over p.
+func slowFraming(p Protocol) string {
+	if p == WS {
+		return "one binary message each"
+	}
+	return "each with the 8-byte header"
+}
+
+// slowOutcome is what came back to the slow reader: "all 512 intact", or
+// the replies lost and how the connection ended.
+func slowOutcome(s *loadgen.SlowResult) string {
+	if s.Intact() {
+		return fmt.Sprintf("all %s intact", thousands(s.Messages))
+	}
+	out := fmt.Sprintf("**lost %s of %s replies**", thousands(s.Lost), thousands(s.Messages))
+	if s.Corrupt {
+		out = fmt.Sprintf("**corrupt after %s of %s replies**", thousands(s.Received), thousands(s.Messages))
+	}
+	if s.Ending != "" {
+		out += " (" + s.Ending + ")"
+	}
+	return out
 }
 
 // protocolRows returns the rows of protocol p.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/netman-go/netman/benchmarks/internal/loadgen"
@@ -48,6 +49,15 @@ type Report struct {
 	TLSIdleConns int `json:"tls_idle_conns"`
 	// LargeSize is the large message's payload size.
 	LargeSize int `json:"large_size"`
+	// SlowSize, SlowMsgSize, SlowRate and SlowReadSize describe the slow
+	// reader: bytes echoed, message payload, bytes per second, read size.
+	SlowSize int `json:"slow_size"`
+	// SlowMsgSize is the payload of each message to the slow reader.
+	SlowMsgSize int `json:"slow_msg_size"`
+	// SlowRate is the slow reader's pace in bytes per second.
+	SlowRate int `json:"slow_rate"`
+	// SlowReadSize is the slow reader's read size.
+	SlowReadSize int `json:"slow_read_size"`
 	// Servers are the rows, in order.
 	Servers []ServerInfo `json:"servers"`
 	// Echo holds one table per echo scenario run and protocol.
@@ -56,10 +66,15 @@ type Report struct {
 	Idle []*IdleRow `json:"idle,omitempty"`
 	// Large holds the large message rows, if that scenario ran.
 	Large []*LargeRow `json:"large,omitempty"`
+	// Slow holds the slow-reader rows, if that scenario ran.
+	Slow []*SlowRow `json:"slow,omitempty"`
 	// Failures lists every failed build, start or measurement.
 	Failures []string `json:"failures,omitempty"`
+	// Skipped lists the servers left out and why (a C row without a C
+	// compiler): not failures.
+	Skipped []string `json:"skipped,omitempty"`
 
-	ranIdle, ranLarge bool
+	ranIdle, ranLarge, ranSlow bool
 }
 
 // ServerInfo is one server of the run.
@@ -73,6 +88,8 @@ type ServerInfo struct {
 	// Protocol is how the load generator reached it; rows are compared
 	// within a protocol only.
 	Protocol Protocol `json:"protocol"`
+	// C marks a C server, Target its source directory.
+	C bool `json:"c,omitempty"`
 }
 
 // EchoTable is one echo scenario's rows of one protocol.
@@ -83,8 +100,10 @@ type EchoTable struct {
 	Protocol Protocol `json:"protocol"`
 	// Title is its heading.
 	Title string `json:"title"`
-	// Conns and Size describe the load.
+	// Conns, Size and Depth describe the load.
 	Conns int `json:"conns"`
+	// Depth is the messages in flight per connection.
+	Depth int `json:"depth"`
 	// Size is the payload size.
 	Size int `json:"size"`
 	// Rows has one row per server, in registry order.
@@ -129,6 +148,16 @@ type IdleRow struct {
 	Result *loadgen.IdleResult `json:"result"`
 }
 
+// SlowRow is one server's slow-reader result.
+type SlowRow struct {
+	// Server is the server's name.
+	Server string `json:"server"`
+	// Protocol is the server's protocol.
+	Protocol Protocol `json:"protocol"`
+	// Result is the measurement, nil if it failed.
+	Result *loadgen.SlowResult `json:"result"`
+}
+
 // LargeRow is one server's large message result.
 type LargeRow struct {
 	// Server is the server's name.
@@ -146,16 +175,17 @@ func newReport(cfg Config, servers []Server, scenarios []Scenario) *Report {
 		Command: cfg.Command, Quick: cfg.Quick, Loops: cfg.Loops, Pinned: cfg.Pin,
 		Warmup: cfg.Warmup, Duration: cfg.Duration, Rounds: cfg.Rounds,
 		IdleConns: cfg.IdleConns, TLSIdleConns: cfg.TLSIdleConns, LargeSize: cfg.LargeSize,
+		SlowSize: cfg.SlowSize, SlowMsgSize: cfg.SlowMsgSize, SlowRate: cfg.SlowRate, SlowReadSize: cfg.SlowReadSize,
 	}
 	for _, s := range servers {
-		r.Servers = append(r.Servers, ServerInfo{Name: s.Name, Target: s.Target, Netman: s.Netman, Protocol: s.Protocol})
+		r.Servers = append(r.Servers, ServerInfo{Name: s.Name, Target: s.Target, Netman: s.Netman, Protocol: s.Protocol, C: s.C})
 	}
 	for _, sc := range scenarios {
 		switch sc.Kind {
 		case KindEcho:
 			// One table per protocol: TLS rows are compared with TLS rows only.
 			for _, p := range Protocols {
-				t := &EchoTable{Scenario: sc.Name, Protocol: p, Title: sc.titleFor(cfg, p), Conns: sc.Conns, Size: sc.Size}
+				t := &EchoTable{Scenario: sc.Name, Protocol: p, Title: sc.titleFor(cfg, p), Conns: sc.Conns, Size: sc.Size, Depth: sc.depth()}
 				for _, s := range servers {
 					if s.Protocol == p && sc.appliesTo(s) {
 						t.Rows = append(t.Rows, &EchoRow{Server: s.Name})
@@ -174,6 +204,11 @@ func newReport(cfg Config, servers []Server, scenarios []Scenario) *Report {
 			r.ranLarge = true
 			for _, s := range servers {
 				r.Large = append(r.Large, &LargeRow{Server: s.Name, Protocol: s.Protocol})
+			}
+		case KindSlow:
+			r.ranSlow = true
+			for _, s := range servers {
+				r.Slow = append(r.Slow, &SlowRow{Server: s.Name, Protocol: s.Protocol})
 			}
 		}
 	}
@@ -219,6 +254,12 @@ func (r *Report) add(sc Scenario, server string, res loadgen.Result) {
 		for _, row := range r.Large {
 			if row.Server == server {
 				row.Result = res.Large
+			}
+		}
+	case res.Slow != nil:
+		for _, row := range r.Slow {
+			if row.Server == server {
+				row.Result = res.Slow
 			}
 		}
 	}
@@ -270,6 +311,17 @@ func median(rounds []loadgen.EchoResult, f func(loadgen.EchoResult) float64) flo
 		return v[n/2]
 	}
 	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// missing is what a row without a measurement shows: "skipped" for a
+// server left out (see Skipped), "failed" otherwise.
+func (r *Report) missing(server string) string {
+	for _, s := range r.Skipped {
+		if strings.HasPrefix(s, server+":") {
+			return "skipped"
+		}
+	}
+	return "failed"
 }
 
 // netman reports whether the named server is one of netman's.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/png"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,4 +128,84 @@ func TestWriteAndSummary(t *testing.T) {
 func readFile(p string) (string, error) {
 	b, err := os.ReadFile(p)
 	return string(b), err
+}
+
+// TestSlowAndPipelined checks the slow-reader tables (a row that lost
+// replies says so and is no reference), the pipelined echo's table and
+// chart group, and a skipped C row.
+func TestSlowAndPipelined(t *testing.T) {
+	cfg := NewConfig(false)
+	servers, err := selectServers([]string{"netman", "net", "gnet", "nbio", "cepoll", "netman-ws", "gorilla"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenarios, err := selectScenarios([]string{"p100-512", "slow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newReport(cfg, servers, scenarios)
+	r.Skipped = append(r.Skipped, "cepoll: skipped, benchmarks: no C compiler on PATH (looked for cc, gcc, clang)")
+	echo := func(msgs, cpu float64) loadgen.Result {
+		return loadgen.Result{Echo: &loadgen.EchoResult{Depth: 4, MsgPerSec: msgs, CPUPerMsg: cpu, P50: 1e6, P99: 2e6}}
+	}
+	r.add(scenarios[0], "netman", echo(100_000, 9000))
+	r.add(scenarios[0], "net", echo(200_000, 3000))
+	r.add(scenarios[0], "gnet", echo(250_000, 2500))
+	slow := func(received int, elapsed time.Duration, hwm int64, ending string) loadgen.Result {
+		return loadgen.Result{Slow: &loadgen.SlowResult{Size: 32 << 20, MsgSize: 64 << 10, Messages: 512, Received: received, Lost: 512 - received,
+			Ending: ending, Elapsed: elapsed, HWMBefore: 5 << 20, HWM: hwm}}
+	}
+	r.add(scenarios[1], "netman", slow(400, 3*time.Second, 10<<20, "the server closed the connection"))
+	r.add(scenarios[1], "net", slow(512, 4*time.Second, 8<<20, ""))
+	r.add(scenarios[1], "gnet", slow(512, 5*time.Second, 40<<20, ""))
+	r.add(scenarios[1], "nbio", slow(512, 4*time.Second, 36<<20, ""))
+	r.add(scenarios[1], "netman-ws", slow(512, 4*time.Second, 12<<20, ""))
+	r.add(scenarios[1], "gorilla", slow(512, 4*time.Second, 16<<20, ""))
+	r.finish()
+	md := r.Markdown()
+	for _, w := range []string{
+		"## Echo, 100 connections x 512 B payload, 4 in flight",
+		"## Echo, 100 connections x 512 B payload, WebSocket, 4 in flight",
+		// 100k / net 200k; CPU 9000 / net 3000, / best peer gnet 2500.
+		"| **netman** | 100,000 | 0% | 0.0 | 1.00 ms | 2.00 ms | 9.00 us | 0.50x | 0.40x | 3.00x | 3.60x |",
+		"| cepoll | skipped |",
+		"## Slow reader: 32 MiB echo in 64 KiB messages, read at 8 MiB/s\n",
+		// Lost replies: no time ratio; peak RSS 10 / net 8 = 1.25x, / best peer (net) 1.25x.
+		"| **netman** | **lost 112 of 512 replies** (the server closed the connection) | 3.00 s | 10.0 MiB | 5.0 MiB | - | - | 1.25x | 1.25x |",
+		"| gnet | all 512 intact | 5.00 s | 40.0 MiB | 35.0 MiB | 1.25x | 1.25x | 5.00x | 5.00x |",
+		"Best peer: time net, peak RSS net.",
+		"## Slow reader: 32 MiB echo in 64 KiB messages, read at 8 MiB/s, WebSocket",
+		"| **netman-ws** | all 512 intact | 4.00 s | 12.0 MiB | 7.0 MiB | 1.00x | 1.00x | 0.75x | 0.75x |",
+		"## Skipped\n\n- cepoll: skipped, benchmarks: no C compiler",
+	} {
+		if !strings.Contains(md, w) {
+			t.Errorf("markdown lacks %q\n%s", w, md)
+		}
+	}
+	if strings.Contains(md, "## Failures") {
+		t.Error("a skipped row is reported as a failure")
+	}
+	var groups []string
+	for _, p := range r.panels() {
+		groups = append(groups, p.groups...)
+	}
+	if !slices.Contains(groups, "100c x 512 B x4") {
+		t.Errorf("chart groups %v lack the pipelined one", groups)
+	}
+	// echo: 3 panels for TCP and 3 for WebSocket, slow reader: 2 -> 4 rows of 2.
+	var b bytes.Buffer
+	if err := r.Chart(&b); err != nil {
+		t.Fatal(err)
+	}
+	if img, err := png.Decode(&b); err != nil || img.Bounds().Dy() != headH+4*panelH {
+		t.Fatalf("chart: %v, %v", err, img.Bounds())
+	}
+}
+
+// TestPaletteCoversRegistry checks that every row of a full run gets a
+// colour of its own in the chart.
+func TestPaletteCoversRegistry(t *testing.T) {
+	if len(palette) < len(Servers) {
+		t.Fatalf("%d colours for %d servers: rows would share colours", len(palette), len(Servers))
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -32,6 +33,7 @@ type runner struct {
 	dirs    Dirs
 	loadgen string            // load generator binary
 	bins    map[string]string // server name -> binary
+	cdir    string            // temp dir of the C servers' binaries
 	report  *Report
 	step    int
 	steps   int
@@ -63,6 +65,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.Pin = false
 	}
 	r := &runner{cfg: cfg, dirs: dirs, bins: map[string]string{}, report: newReport(cfg, servers, scenarios)}
+	defer func() {
+		if r.cdir != "" {
+			os.RemoveAll(r.cdir)
+		}
+	}()
 	if err := r.buildAll(ctx, servers); err != nil {
 		return nil, err
 	}
@@ -108,18 +115,55 @@ func (r *runner) buildAll(ctx context.Context, servers []Server) error {
 	}
 	r.loadgen = bin
 	for _, s := range servers {
-		r.logf("  %-8s %s", s.Name, s.Target)
-		bin, err := build(ctx, r.dirs, s.Name, s.Target, r.cfg.Tags)
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if err := r.buildServer(ctx, s); err != nil {
+			return err
 		}
-		if err != nil {
-			r.fail(s.Name, "build", err)
-			continue
-		}
+	}
+	return nil
+}
+
+// buildServer builds server s: a build failure is recorded and the server
+// left out, a C server without a C compiler skipped with a note. Only a
+// cancelled ctx is returned.
+func (r *runner) buildServer(ctx context.Context, s Server) error {
+	r.logf("  %-8s %s", s.Name, s.Target)
+	var bin string
+	var err error
+	if s.C {
+		bin, err = r.buildC(ctx, s)
+	} else {
+		bin, err = build(ctx, r.dirs, s.Name, s.Target, r.cfg.Tags)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, ErrNoCompiler):
+		r.skip(s.Name, err)
+	case err != nil:
+		r.fail(s.Name, "build", err)
+	default:
 		r.bins[s.Name] = bin
 	}
 	return nil
+}
+
+// buildC builds a C server into the run's temp dir.
+func (r *runner) buildC(ctx context.Context, s Server) (string, error) {
+	if r.cdir == "" {
+		d, err := os.MkdirTemp("", "netman-bench-c-")
+		if err != nil {
+			return "", err
+		}
+		r.cdir = d
+	}
+	return buildC(ctx, r.dirs, r.cdir, s.Name, s.Target)
+}
+
+// skip leaves a server out of the run with a note (not a failure).
+func (r *runner) skip(server string, err error) {
+	msg := fmt.Sprintf("%s: skipped, %v", server, err)
+	r.report.Skipped = append(r.report.Skipped, msg)
+	r.logf("SKIPPED %s", msg)
 }
 
 func (r *runner) fail(server, what string, err error) {
@@ -194,7 +238,7 @@ func (r *runner) measure(ctx context.Context, s Server, bin string, sc Scenario)
 	case KindEcho:
 		timeout = r.cfg.Warmup + r.cfg.Duration + time.Minute
 		largs = append(largs, "-mode", "echo", "-conns", strconv.Itoa(sc.Conns), "-size", strconv.Itoa(sc.Size),
-			"-warmup", r.cfg.Warmup.String(), "-duration", r.cfg.Duration.String())
+			"-depth", strconv.Itoa(sc.depth()), "-warmup", r.cfg.Warmup.String(), "-duration", r.cfg.Duration.String())
 	case KindIdle:
 		settle := 10 * time.Second
 		if r.cfg.Quick {
@@ -206,6 +250,12 @@ func (r *runner) measure(ctx context.Context, s Server, bin string, sc Scenario)
 			timeout = 30 * time.Second
 		}
 		largs = append(largs, "-mode", "large", "-size", strconv.Itoa(r.cfg.LargeSize))
+	case KindSlow:
+		// Reading alone takes SlowSize/SlowRate; a minute on top for the
+		// rest (and a server that stalls).
+		timeout = time.Duration(float64(r.cfg.SlowSize)/float64(r.cfg.SlowRate)*float64(time.Second)) + time.Minute
+		largs = append(largs, "-mode", "slow", "-size", strconv.Itoa(r.cfg.SlowSize), "-msg-size", strconv.Itoa(r.cfg.SlowMsgSize),
+			"-rate", strconv.Itoa(r.cfg.SlowRate), "-read-size", strconv.Itoa(r.cfg.SlowReadSize))
 	}
 	largs = append(largs, "-timeout", timeout.String())
 
@@ -234,7 +284,7 @@ func (r *runner) measure(ctx context.Context, s Server, bin string, sc Scenario)
 	if res.Error != "" || lg.err != nil {
 		return loadgen.Result{}, fmt.Errorf("%w: %s (%s); server output:\n%s", ErrLoad, res.Error, exitError(lg.err), indent(srv.out.String()))
 	}
-	if res.Echo == nil && res.Idle == nil && res.Large == nil {
+	if res.Echo == nil && res.Idle == nil && res.Large == nil && res.Slow == nil {
 		return loadgen.Result{}, fmt.Errorf("%w: empty result", ErrLoad)
 	}
 	return res, nil
@@ -251,6 +301,8 @@ func summary(r loadgen.Result) string {
 		return fmt.Sprintf("RSS %s -> %s: %s B/conn", mib(r.Idle.RSSBefore), mib(r.Idle.RSSAfter), thousands(int(r.Idle.PerConn)))
 	case r.Large != nil:
 		return fmt.Sprintf("%s in %s, peak RSS %s", bytesLabel(int64(r.Large.Size)), durLabel(r.Large.Elapsed), mib(r.Large.HWM))
+	case r.Slow != nil:
+		return fmt.Sprintf("%s in %s, %s, peak RSS %s", bytesLabel(int64(r.Slow.Size)), durLabel(r.Slow.Elapsed), slowOutcome(r.Slow), mib(r.Slow.HWM))
 	}
 	return ""
 }

@@ -42,7 +42,8 @@ func TestSelectScenarios(t *testing.T) {
 		want  []string
 		err   error
 	}{
-		{"all by default", nil, ScenarioNames(), nil},
+		{"all but the optional ones by default", nil, DefaultScenarioNames(), nil},
+		{"an optional one by name", []string{"p100-4k", "c100-512"}, []string{"c100-512", "p100-4k"}, nil},
 		{"run order", []string{"idle", "c100-512"}, []string{"c100-512", "idle"}, nil},
 		{"unknown", []string{"c5-1"}, nil, ErrConfig},
 	}

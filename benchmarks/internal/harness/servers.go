@@ -37,6 +37,11 @@ type Server struct {
 	Netman bool
 	// Args are extra arguments after -addr and -loops.
 	Args []string
+	// C marks a server written in C: Target is then a directory of the
+	// benchmarks module holding its .c files, which the harness compiles
+	// with the system's C compiler (see CCompilers); without one the row
+	// is skipped with a note.
+	C bool
 }
 
 // Servers is the registry, in the order rows appear in the tables. Adding a
@@ -55,6 +60,9 @@ var Servers = []Server{
 	{Name: "net", Target: "github.com/netman-go/netman/benchmarks/servers/net", Protocol: TCP},
 	{Name: "gnet", Target: "github.com/netman-go/netman/benchmarks/servers/gnet", Protocol: TCP},
 	{Name: "nbio", Target: "github.com/netman-go/netman/benchmarks/servers/nbio", Protocol: TCP},
+	// The floor: a small C echo on epoll (servers/cepoll/cepoll.c), one
+	// thread, one write per read.
+	{Name: "cepoll", Target: "servers/cepoll", Protocol: TCP, C: true},
 
 	// TLS (a self-signed ECDSA P-256 certificate made at start, TLS 1.3 as
 	// the load generator's crypto/tls client negotiates): netman's routed

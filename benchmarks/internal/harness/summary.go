@@ -27,11 +27,12 @@ alternating round by round.
 
 From the repository root:
 
-    cd benchmarks && go run ./cmd/bench                       # full run, about 10 minutes on 2 cores (3 rounds; TLS and WebSocket rows at 100 connections); rewrites results/ and this file
+    cd benchmarks && go run ./cmd/bench                       # full run, about 11 minutes on 2 cores (3 rounds; TLS and WebSocket rows at 100 connections); rewrites results/ and this file
     cd benchmarks && go run ./cmd/bench -quick                # seconds per scenario, results to a temp dir (CI smoke test)
     cd benchmarks && go run ./cmd/bench -servers netpoll,gnet -scenarios c1000-512,idle -out /tmp/b
+    cd benchmarks && go run ./cmd/bench -scenarios p100-512,p100-4k,slow   # pipelined echo and the slow reader only
 
-`+"`-servers`"+` takes %s; `+"`-scenarios`"+` takes %s. `+"`go run ./cmd/bench -h`"+` lists the rest.
+`+"`-servers`"+` takes %s; `+"`-scenarios`"+` takes %s (%s is left out of the default run). `+"`go run ./cmd/bench -h`"+` lists the rest.
 
 ## How the numbers are made
 
@@ -52,6 +53,14 @@ From the repository root:
   log-linear histogram (bounded memory, under 1.6%% error). After the warm-up it
   counts the echoes completed in the window: messages/s, MB/s (payload, one way),
   p50 and p99. Each scenario runs %d round(s) per server; tables give the median.
+- **Pipelined echo.** The p scenarios ("%d in flight" tables) keep %d messages
+  in flight per connection: each connection writes them in one write (one
+  masked frame each over WebSocket; over TLS one write of the client's
+  crypto/tls, so the messages share records), then reads and
+  checks every echo, and starts again. Each message's round trip runs from
+  that write to its own echo. This is where coalescing writes shows: a
+  server that answers the %d messages of one read in one write does a
+  quarter of the system calls of one that writes each reply.
 - **CPU per message.** The server's utime+stime from `+"`/proc/PID/stat`"+`, read by
   the load generator right before and after the window, divided by the messages
   of the window. The load generator is a closed loop on one core, so at high
@@ -92,6 +101,22 @@ From the repository root:
 - **Large message.** A fresh server; one connection writes a %s framed message
   while reading the echo back; time from the first byte written to the last byte
   read (every byte verified), and the server's peak RSS (VmHWM) afterwards.
+- **Slow reader.** A fresh server; one connection writes %s as %s
+  messages (with the 8-byte header over TCP and TLS, one binary message each
+  over WebSocket) as fast as the server accepts them, while it reads the echo
+  at %s/s in %s reads: a phone on a weak link. Time from the first byte
+  written to the last byte read; every reply is checked byte for byte; a
+  server that drops replies or closes the connection is reported as such
+  ("lost N of M replies"), not as a failed run, and its time is not compared.
+  The server's peak RSS (VmHWM) afterwards shows what it bought the delivery
+  with: a server that keeps reading from a client that does not read must
+  buffer the replies somewhere.
+- **C epoll echo.** `+"`servers/cepoll`"+` is a small C server (one thread,
+  level-triggered epoll, non-blocking sockets, one write per read, a partial
+  write kept and the socket not read until it drains): the floor a Go reactor
+  is held against. The harness compiles it with the system C compiler (`+"`cc`"+`,
+  `+"`gcc`"+` or `+"`clang`"+`, `+"`-O2`"+`) into a temporary directory; where there is none, the
+  row is skipped with a note.
 - **Noise.** Other work on the machine shows up as noise in every server alike;
   the rounds alternate servers (each round starting one server later) so a
   burst does not land on one of them only; the tables give the rounds' spread and
@@ -101,8 +126,10 @@ From the repository root:
 
 `, date, r.CPU, r.Cores, r.Kernel, r.GoVersion,
 		resultsDir, date, resultsDir, date, resultsDir, date, resultsDir, date,
-		strings.Join(ServerNames(), ", "), strings.Join(ScenarioNames(), ", "),
-		placement(r.Pinned), r.Loops, r.Loops, r.Rounds, thousands(r.IdleConns), thousands(r.idleConns(TLS)), bytesLabel(int64(r.LargeSize)))
+		strings.Join(ServerNames(), ", "), strings.Join(ScenarioNames(), ", "), strings.Join(optionalScenarios(), ", "),
+		placement(r.Pinned), r.Loops, r.Loops, r.Rounds, PipelineDepth, PipelineDepth, PipelineDepth,
+		thousands(r.IdleConns), thousands(r.idleConns(TLS)), bytesLabel(int64(r.LargeSize)),
+		bytesLabel(int64(r.SlowSize)), bytesLabel(int64(r.SlowMsgSize)), bytesLabel(int64(r.SlowRate)), bytesLabel(int64(r.SlowReadSize)))
 
 	fmt.Fprintf(&b, "## Latest run (%s)\n\n", date)
 	md := r.Markdown()
@@ -113,6 +140,17 @@ From the repository root:
 	}
 	b.WriteString(strings.ReplaceAll(md, "\n## ", "\n### "))
 	return b.String()
+}
+
+// optionalScenarios names the scenarios a default run leaves out.
+func optionalScenarios() []string {
+	var out []string
+	for _, s := range Scenarios {
+		if s.Optional {
+			out = append(out, s.Name)
+		}
+	}
+	return out
 }
 
 func placement(pinned bool) string {

@@ -19,8 +19,10 @@ import (
 // EchoResult is the outcome of the closed-loop echo scenario, measured over
 // the window that follows the warm-up.
 type EchoResult struct {
-	// Conns is the number of connections, each with one message in flight.
+	// Conns is the number of connections.
 	Conns int `json:"conns"`
+	// Depth is the number of messages in flight per connection.
+	Depth int `json:"depth"`
 	// Size is the payload size in bytes (the header adds 8).
 	Size int `json:"size"`
 	// Messages is the number of echoes completed and verified in the window.
@@ -140,6 +142,7 @@ func runEcho(ctx context.Context, cfg Config) (*EchoResult, error) {
 
 	r := &EchoResult{
 		Conns:     cfg.Conns,
+		Depth:     cfg.Depth,
 		Size:      cfg.Size,
 		Messages:  n1 - n0,
 		Window:    t1.Sub(t0),
@@ -160,32 +163,58 @@ func runEcho(ctx context.Context, cfg Config) (*EchoResult, error) {
 	return r, nil
 }
 
-// echoLoop keeps one message in flight on c until stopping is set: write,
-// read the whole echo, compare, report the round trip.
+// echoLoop keeps cfg.Depth messages in flight on c until stopping is set:
+// write them in one write (one masked frame each over WebSocket), read every
+// echo, compare, report each round trip (from the write to that echo's last
+// byte). Depth 1 is the closed loop of one message at a time.
 func echoLoop(c net.Conn, conn int, cfg Config, stopping *atomic.Bool, done func(time.Duration)) error {
-	frame := make([]byte, HeaderSize+cfg.Size)
-	PutHeader(frame, cfg.Size, cfg.MsgID)
-	payload := frame[HeaderSize:]
-	fillPayload(payload, conn)
-	echo := make([]byte, len(frame))
-	for seq := uint64(1); !stopping.Load(); seq++ {
+	depth := max(cfg.Depth, 1)
+	frameLen := HeaderSize + cfg.Size
+	batch := make([]byte, depth*frameLen)
+	frames := make([][]byte, depth)
+	for k := range frames {
+		frames[k] = batch[k*frameLen : (k+1)*frameLen]
+		PutHeader(frames[k], cfg.Size, cfg.MsgID)
+		fillPayload(frames[k][HeaderSize:], conn)
+	}
+	echo := make([]byte, frameLen)
+	bw, batched := c.(batchWriter)
+	for seq := uint64(1); !stopping.Load(); {
 		// A sequence number in the payload makes every message differ, so a
-		// server replaying an old echo is caught.
-		if len(payload) >= 8 {
-			binary.LittleEndian.PutUint64(payload, seq)
+		// server replaying an old echo (or echoing out of order) is caught.
+		first := seq
+		for _, f := range frames {
+			if cfg.Size >= 8 {
+				binary.LittleEndian.PutUint64(f[HeaderSize:], seq)
+			}
+			seq++
 		}
 		start := time.Now()
-		if _, err := c.Write(frame); err != nil {
+		var err error
+		if batched && depth > 1 {
+			err = bw.writeBatch(frames)
+		} else {
+			_, err = c.Write(batch)
+		}
+		if err != nil {
 			return err
 		}
-		if _, err := io.ReadFull(c, echo); err != nil {
-			return err
+		for k, f := range frames {
+			if _, err := io.ReadFull(c, echo); err != nil {
+				return err
+			}
+			d := time.Since(start)
+			if !bytes.Equal(echo, f) {
+				return fmt.Errorf("%w: message %d", ErrMismatch, first+uint64(k))
+			}
+			done(d)
 		}
-		d := time.Since(start)
-		if !bytes.Equal(echo, frame) {
-			return fmt.Errorf("%w: message %d", ErrMismatch, seq)
-		}
-		done(d)
 	}
 	return nil
+}
+
+// batchWriter is a connection that sends several messages in one write of
+// its own framing (WebSocket: one masked frame per message).
+type batchWriter interface {
+	writeBatch(msgs [][]byte) error
 }

@@ -47,6 +47,9 @@ const (
 	ModeIdle Mode = "idle"
 	// ModeLarge echoes one large message and measures time and peak memory.
 	ModeLarge Mode = "large"
+	// ModeSlow echoes Size bytes in MsgSize messages to one client that
+	// reads at Rate, and reports what came back, the time and peak memory.
+	ModeSlow Mode = "slow"
 )
 
 // Config describes one load generator run.
@@ -65,6 +68,16 @@ type Config struct {
 	Conns int `json:"conns"`
 	// Size is the payload size in bytes (echo and large modes).
 	Size int `json:"size"`
+	// Depth is the number of messages in flight per connection (echo mode):
+	// each connection writes Depth messages in one write, then reads their
+	// echoes. 1 (or 0) is the closed loop of one message at a time.
+	Depth int `json:"depth"`
+	// MsgSize is each message's payload size (slow mode).
+	MsgSize int `json:"msg_size"`
+	// Rate is the reader's pace in bytes per second (slow mode).
+	Rate int `json:"rate"`
+	// ReadSize is the size of each of the reader's reads (slow mode).
+	ReadSize int `json:"read_size"`
 	// MsgID is the message ID written in every header (0 reaches a routed
 	// server's AddRouter(0, echo)).
 	MsgID uint32 `json:"msg_id"`
@@ -81,7 +94,8 @@ type Config struct {
 	DialConcurrency int `json:"dial_concurrency"`
 }
 
-// Result is what one run reports; exactly one of Echo, Idle, Large is set.
+// Result is what one run reports; exactly one of Echo, Idle, Large, Slow is
+// set.
 type Result struct {
 	// Echo is set in echo mode.
 	Echo *EchoResult `json:"echo,omitempty"`
@@ -89,6 +103,8 @@ type Result struct {
 	Idle *IdleResult `json:"idle,omitempty"`
 	// Large is set in large mode.
 	Large *LargeResult `json:"large,omitempty"`
+	// Slow is set in slow mode.
+	Slow *SlowResult `json:"slow,omitempty"`
 	// Error is the reason the run failed, empty on success.
 	Error string `json:"error,omitempty"`
 }
@@ -110,6 +126,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	case ModeIdle:
 		r, err := runIdle(ctx, cfg)
 		return Result{Idle: r}, err
+	case ModeSlow:
+		r, err := runSlow(ctx, cfg)
+		return Result{Slow: r}, err
 	default:
 		r, err := runLarge(ctx, cfg)
 		return Result{Large: r}, err
@@ -123,22 +142,31 @@ func (cfg *Config) check() error {
 	if cfg.DialConcurrency <= 0 {
 		cfg.DialConcurrency = 64
 	}
+	if cfg.Depth <= 0 {
+		cfg.Depth = 1
+	}
 	if !slices.Contains(Protocols, cfg.Protocol) {
 		return fmt.Errorf("%w: %q (known: %s)", ErrProtocol, cfg.Protocol, strings.Join(Protocols, ", "))
 	}
 	switch {
-	case cfg.Mode != ModeEcho && cfg.Mode != ModeIdle && cfg.Mode != ModeLarge:
+	case !slices.Contains([]Mode{ModeEcho, ModeIdle, ModeLarge, ModeSlow}, cfg.Mode):
 		return fmt.Errorf("%w: mode %q", ErrConfig, cfg.Mode)
 	case cfg.Addr == "":
 		return fmt.Errorf("%w: no address", ErrConfig)
 	case cfg.ServerPID <= 0:
 		return fmt.Errorf("%w: no server PID", ErrConfig)
-	case cfg.Mode != ModeLarge && cfg.Conns <= 0:
+	case cfg.Mode != ModeLarge && cfg.Mode != ModeSlow && cfg.Conns <= 0:
 		return fmt.Errorf("%w: %d connections", ErrConfig, cfg.Conns)
 	case cfg.Mode != ModeIdle && (cfg.Size < 0 || uint64(cfg.Size) > 1<<32-1):
 		return fmt.Errorf("%w: payload size %d", ErrConfig, cfg.Size)
 	case cfg.Mode == ModeEcho && cfg.Duration <= 0:
 		return fmt.Errorf("%w: duration %v", ErrConfig, cfg.Duration)
+	case cfg.Mode == ModeEcho && cfg.Depth > 1 && cfg.Size < 8:
+		// Pipelined echoes are told apart by the sequence number in their
+		// payload.
+		return fmt.Errorf("%w: %d in flight needs payloads of at least 8 bytes", ErrConfig, cfg.Depth)
+	case cfg.Mode == ModeSlow && (cfg.MsgSize < 8 || cfg.Size < cfg.MsgSize || cfg.Rate <= 0 || cfg.ReadSize <= 0):
+		return fmt.Errorf("%w: slow reader of %d bytes in %d-byte messages at %d B/s, %d-byte reads", ErrConfig, cfg.Size, cfg.MsgSize, cfg.Rate, cfg.ReadSize)
 	}
 	return nil
 }

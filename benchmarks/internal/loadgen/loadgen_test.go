@@ -208,6 +208,12 @@ func TestConfigCheck(t *testing.T) {
 		{"negative size", func(c *Config) { c.Size = -1 }, ErrConfig},
 		{"no duration", func(c *Config) { c.Duration = 0 }, ErrConfig},
 		{"large needs no conns", func(c *Config) { c.Mode, c.Conns = ModeLarge, 0 }, nil},
+		{"pipelined", func(c *Config) { c.Size, c.Depth = 8, 4 }, nil},
+		{"pipelined without room for a sequence number", func(c *Config) { c.Depth = 4 }, ErrConfig},
+		{"slow reader", func(c *Config) {
+			c.Mode, c.Conns, c.Size, c.MsgSize, c.Rate, c.ReadSize = ModeSlow, 0, 1<<20, 64<<10, 1<<20, 4096
+		}, nil},
+		{"slow reader without a rate", func(c *Config) { c.Mode, c.Size, c.MsgSize, c.ReadSize = ModeSlow, 1<<20, 64<<10, 4096 }, ErrConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

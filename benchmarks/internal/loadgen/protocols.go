@@ -83,6 +83,26 @@ func (c *wsConn) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// writeBatch sends each of msgs as one masked binary frame, all in one
+// write: several messages in flight, as a pipelining client sends them.
+func (c *wsConn) writeBatch(msgs [][]byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	need := 0
+	for _, m := range msgs {
+		need += maxWSHeader + len(m)
+	}
+	if cap(c.wbuf) < need {
+		c.wbuf = make([]byte, need)
+	}
+	n := 0
+	for _, m := range msgs {
+		n += putFrame(c.wbuf[n:], ws.OpBinary, m)
+	}
+	_, err := c.Conn.Write(c.wbuf[:n])
+	return err
+}
+
 func (c *wsConn) writeFrame(op ws.OpCode, b []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -90,7 +110,14 @@ func (c *wsConn) writeFrame(op ws.OpCode, b []byte) error {
 	if cap(c.wbuf) < need {
 		c.wbuf = make([]byte, need)
 	}
-	buf := c.wbuf[:need]
+	n := putFrame(c.wbuf, op, b)
+	_, err := c.Conn.Write(c.wbuf[:n])
+	return err
+}
+
+// putFrame writes b as one masked frame of opcode op into buf, which holds
+// at least maxWSHeader+len(b) bytes, and returns the frame's length.
+func putFrame(buf []byte, op ws.OpCode, b []byte) int {
 	buf[0] = 0x80 | byte(op) // FIN
 	n := 2
 	switch l := len(b); {
@@ -112,8 +139,7 @@ func (c *wsConn) writeFrame(op ws.OpCode, b []byte) error {
 	n += 4
 	copy(buf[n:], b)
 	ws.Cipher(buf[n:n+len(b)], mask, 0)
-	_, err := c.Conn.Write(buf[:n+len(b)])
-	return err
+	return n + len(b)
 }
 
 // Read returns payload bytes of the data frames received.

@@ -72,7 +72,14 @@ func TestProtocols(t *testing.T) {
 					t.Fatalf("echo, size %d: no messages", size)
 				}
 			}
+			// Four in flight: one write of four messages (four frames over
+			// WebSocket), every echo checked in order.
 			cfg := base
+			cfg.Mode, cfg.Conns, cfg.Size, cfg.Depth, cfg.Warmup, cfg.Duration = ModeEcho, 3, 512, 4, 20*time.Millisecond, 150*time.Millisecond
+			if res, err := Run(context.Background(), cfg); err != nil || res.Echo.Messages == 0 {
+				t.Fatalf("echo, 4 in flight: %v", err)
+			}
+			cfg = base
 			cfg.Mode, cfg.Conns, cfg.Settle = ModeIdle, 20, 500*time.Millisecond
 			if _, err := Run(context.Background(), cfg); err != nil {
 				t.Fatalf("idle: %v", err)
