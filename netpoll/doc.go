@@ -59,12 +59,13 @@
 // [WithReadBufferSize] when reads fill it). Measured on linux/amd64 with
 // `go run ./cmd/bench -tags netpoll_portable -scenarios idle` in the
 // benchmarks module (10,000 connections that each echoed one message, RSS
-// of a fresh process): about 7,500 bytes per idle connection for the bare
+// of a fresh process): about 7,000 bytes per idle connection for the bare
 // echo (8,500 through netman), against about 200 (450) on the reactor and
-// 7,900 for a goroutine-per-connection server on net; an echo costs it
-// about 1.5 to 2.5 times the reactor's server CPU per message. Its loop is
-// the goroutine and Go's runtime poller (IOCP on Windows) its poller, so
-// [WithLoops], [WithLoadBalancing] and [WithReusePort] have no effect
+// 7,900 for a goroutine-per-connection server on net; an echo costs it 1.4
+// to 3.4 times the reactor's server CPU per message (most at 1,000
+// connections with small messages). Its loop is the goroutine and Go's
+// runtime poller (IOCP on Windows) its poller, so [WithLoops],
+// [WithLoadBalancing] and [WithReusePort] have no effect
 // there, and every write is copied to the queue (or, with WriteOwned,
 // queued as it is) for the writer.
 package netpoll
