@@ -93,6 +93,7 @@ func TestSendManyTCP(t *testing.T) {
 // reads: SendMany refuses, counts and logs, and the reading client still
 // gets every message.
 func TestSendManyRefusedCounted(t *testing.T) {
+	skipOnPortable(t, "its lockstep (the reader has each message, so the next fits) assumes a write leaves on the writing goroutine; the portable writer goroutine counts a message as sent just after the peer can read it, so it may still count against the bound for a moment")
 	s, logs := newTest(t, WithMaxPendingWrite(64<<10))
 	addr := start(t, s)
 	connect(t, addr) // never reads
