@@ -76,3 +76,9 @@ func (c *Conn) WriteBlocked() bool { return false }
 
 // NotifyDrain does nothing.
 func (c *Conn) NotifyDrain() {}
+
+// Cork does nothing.
+func (c *Conn) Cork() {}
+
+// Uncork does nothing.
+func (c *Conn) Uncork() {}
