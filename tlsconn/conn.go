@@ -44,7 +44,9 @@ type Conn struct {
 
 	// wmu serializes record writes and their hand-off to low, so records
 	// reach the connection in the order they were sealed.
-	wmu sync.Mutex
+	wmu      sync.Mutex
+	corks    uint8   // guarded by wmu: Cork calls not undone
+	gathered *[]byte // guarded by wmu: plaintext of corked small writes, sealed at Uncork (pooled)
 }
 
 // sealedSize bounds the ciphertext of n plaintext bytes written with one
@@ -74,10 +76,77 @@ func (c *Conn) Write(b []byte) (int, error) {
 	}
 	c.wmu.Lock()
 	bufs := [1][]byte{b}
-	n, err := c.sealLocked(bufs[:], len(b))
+	n, err := c.writeLocked(bufs[:], len(b))
 	c.unlockWrites()
 	return n, err
 }
+
+// writeLocked gathers a small write while corked, else seals what was
+// gathered and then bufs. Called with wmu held.
+func (c *Conn) writeLocked(bufs [][]byte, total int) (int, error) {
+	if c.corks > 0 && total <= gatherMax {
+		return c.gatherLocked(bufs, total)
+	}
+	if err := c.sealGatheredLocked(); err != nil {
+		return 0, err
+	}
+	return c.sealLocked(bufs, total, true)
+}
+
+// gatherMax is the largest write a corked connection gathers; gatherLimit
+// is the most plaintext it gathers before sealing it (one pooled buffer).
+const (
+	gatherMax   = 16 << 10
+	gatherLimit = plainChunk
+)
+
+// gatherLocked keeps bufs to be sealed at Uncork with the rest of the batch,
+// as one run of records, after checking that their ciphertext fits under
+// the bound below (so Uncork cannot be refused). Called with wmu held.
+func (c *Conn) gatherLocked(bufs [][]byte, total int) (int, error) {
+	if c.closing.Load() {
+		return 0, netpoll.ErrClosed
+	}
+	if c.gathered != nil && len(*c.gathered)+total > gatherLimit {
+		if err := c.sealGatheredLocked(); err != nil {
+			return 0, err
+		}
+	}
+	cur := 0
+	if c.gathered != nil {
+		cur = len(*c.gathered)
+	}
+	p, bound := c.low.Pending(), c.low.MaxPendingWrite()
+	if (p > 0 || cur > 0) && p+sealedSize(cur+total) > bound {
+		c.low.NotifyDrain()
+		return 0, netpoll.ErrWriteQueueFull
+	}
+	if c.gathered == nil {
+		c.gathered = gatherPool.Get().(*[]byte)
+	}
+	for _, b := range bufs {
+		*c.gathered = append(*c.gathered, b...)
+	}
+	return total, nil
+}
+
+// sealGatheredLocked seals the gathered plaintext, whose room was checked
+// when it was gathered. Called with wmu held.
+func (c *Conn) sealGatheredLocked() error {
+	g := c.gathered
+	if g == nil {
+		return nil
+	}
+	c.gathered = nil
+	one := [1][]byte{*g}
+	_, err := c.sealLocked(one[:], len(*g), false)
+	*g = (*g)[:0]
+	gatherPool.Put(g)
+	return err
+}
+
+// gatherPool holds the empty buffers corked writes are gathered in.
+var gatherPool = sync.Pool{New: func() any { b := make([]byte, 0, gatherLimit); return &b }}
 
 // Writev writes the buffers as one contiguous piece of the plaintext stream,
 // with the guarantees of Write. It returns their total length on success.
@@ -94,6 +163,12 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 	}
 	c.wmu.Lock()
 	defer c.unlockWrites()
+	if c.corks > 0 && total <= gatherMax {
+		return c.gatherLocked(bufs, total)
+	}
+	if err := c.sealGatheredLocked(); err != nil {
+		return 0, err
+	}
 	if parts > 1 && total <= plainChunk {
 		// Small pieces are sealed as one record, not one record each.
 		bp := plainPool.Get().(*[]byte)
@@ -102,22 +177,23 @@ func (c *Conn) Writev(bufs ...[]byte) (int, error) {
 			joined = append(joined, b...)
 		}
 		one := [1][]byte{joined}
-		n, err := c.sealLocked(one[:], total)
+		n, err := c.sealLocked(one[:], total, true)
 		plainPool.Put(bp)
 		return n, err
 	}
-	return c.sealLocked(bufs, total)
+	return c.sealLocked(bufs, total, true)
 }
 
 // sealLocked encrypts bufs and hands the records to the connection in one
-// write. Called with wmu held.
-func (c *Conn) sealLocked(bufs [][]byte, total int) (int, error) {
+// write; check says whether to check the pending bound first (gathered
+// plaintext was checked when it was gathered). Called with wmu held.
+func (c *Conn) sealLocked(bufs [][]byte, total int, check bool) (int, error) {
 	if c.closing.Load() {
 		return 0, netpoll.ErrClosed
 	}
 	size := sealedSize(total)
 	p, bound := c.low.Pending(), c.low.MaxPendingWrite()
-	if p > 0 && p+size > bound {
+	if check && p > 0 && p+size > bound {
 		c.low.NotifyDrain() // as netpoll does for the writes it refuses
 		return 0, netpoll.ErrWriteQueueFull
 	}
@@ -178,6 +254,9 @@ func (c *Conn) CloseWithError(reason error) error {
 		reason = netpoll.ErrClosed
 	}
 	c.wmu.Lock()
+	if !c.closing.Load() {
+		_ = c.sealGatheredLocked() // what was accepted goes out before close_notify
+	}
 	if c.closing.Swap(true) {
 		c.unlockWrites()
 		return netpoll.ErrClosed
@@ -291,13 +370,33 @@ func (c *Conn) WriteBlocked() bool { return c.low.WriteBlocked() }
 // pending below has drained to the low-water mark.
 func (c *Conn) NotifyDrain() { c.low.NotifyDrain() }
 
-// Cork gathers the records of the connection's small writes until the
-// matching Uncork, which hands them to the kernel with one write (see
-// netpoll.Conn.Cork): each write is still sealed as it is made, in order.
-func (c *Conn) Cork() { c.low.Cork() }
+// Cork gathers the plaintext of the connection's small writes (up to 16 KiB
+// each) until the matching Uncork, which seals it as one run of records and
+// hands them to the kernel with one write (see netpoll.Conn.Cork): a batch
+// of replies costs one record, not one each. Each write is still
+// all-or-nothing and checked against the pending bound when it is made. Cork
+// calls nest; every Cork must be undone.
+func (c *Conn) Cork() {
+	c.wmu.Lock()
+	if c.corks < 255 {
+		c.corks++
+	}
+	c.wmu.Unlock()
+	c.low.Cork()
+}
 
-// Uncork undoes one Cork; the last one writes the gathered records.
-func (c *Conn) Uncork() { c.low.Uncork() }
+// Uncork undoes one Cork; the last one seals and writes what was gathered.
+func (c *Conn) Uncork() {
+	c.wmu.Lock()
+	if c.corks > 0 {
+		c.corks--
+	}
+	if c.corks == 0 {
+		_ = c.sealGatheredLocked() // a refusal now closes the connection (recordsDropped)
+	}
+	c.wmu.Unlock()
+	c.low.Uncork()
+}
 
 // MaxPendingWrite returns the pending-write bound of the connection below,
 // which Write checks before sealing.

@@ -412,3 +412,48 @@ func TestWritesReachTheConnection(t *testing.T) {
 		}
 	}
 }
+
+// TestCorkSealsABatchAsOneRecord: the replies written while corked are
+// sealed together at Uncork (one record, one write below), in order, and a
+// write too large to gather seals what was gathered first.
+func TestCorkSealsABatchAsOneRecord(t *testing.T) {
+	rec := newRecorder()
+	m := newMemSession(t, rec, nil)
+	if err := m.handshake(rec.opened, nil); err != nil {
+		t.Fatal(err)
+	}
+	m.low.mu.Lock()
+	before := m.low.writes
+	m.low.mu.Unlock()
+	m.c.Cork()
+	for _, s := range []string{"one;", "two;", "three;", "four;"} {
+		if _, err := m.c.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.low.mu.Lock()
+	during := m.low.writes - before
+	m.low.mu.Unlock()
+	if during != 0 {
+		t.Fatalf("%d writes below while corked", during)
+	}
+	big := bytes.Repeat([]byte{'B'}, 20<<10) // over the gather size: seals "one;...four;" first
+	if _, err := m.c.Write(big); err != nil {
+		t.Fatal(err)
+	}
+	m.c.Writev([]byte("fi"), []byte("ve;"))
+	m.c.Uncork()
+	want := append(append([]byte("one;two;three;four;"), big...), "five;"...)
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(m.client, got); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("client read %q..., %v", got[:min(len(got), 32)], err)
+	}
+	m.low.mu.Lock()
+	writes := m.low.writes - before
+	m.low.mu.Unlock()
+	// The gathered four, the big write, and the gathered fifth: three
+	// hand-offs (records of the big one may take a few writes of their own).
+	if writes > 4 {
+		t.Fatalf("%d writes below for three runs of records", writes)
+	}
+}
