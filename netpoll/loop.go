@@ -219,53 +219,6 @@ func (l *loop) read(c *Conn, ev uint8) {
 	l.deliver(c, data)
 }
 
-// deliver hands data (the loop's buffer, or c.in's) to the handler and
-// keeps what it leaves unconsumed.
-func (l *loop) deliver(c *Conn, data []byte) {
-	hadLeftover := c.in.Len() > 0
-	consumed, herr := l.srv.h.OnData(c, data)
-	switch {
-	case herr != nil:
-		c.in = nil
-	case c.in != nil || consumed != len(data):
-		if c.in == nil {
-			c.in = &Input{}
-		}
-		herr = c.in.Keep(data, consumed, l.srv.opts.MaxInputBuffer)
-		if c.in.Len() == 0 {
-			c.in = nil
-		}
-	}
-	if has := c.in.Len() > 0; has != hadLeftover {
-		// Keep stLeftover in step with c.in, so ResumeReading and Wake
-		// post a redelivery only when there is something to redeliver.
-		c.mu.Lock()
-		if has {
-			c.state |= stLeftover
-		} else {
-			c.state &^= stLeftover
-		}
-		c.mu.Unlock()
-	}
-	if herr != nil {
-		_ = c.CloseWithError(herr)
-	}
-}
-
-// drained calls the handler's OnDrain for c (posted: from NotifyDrain's
-// task) unless c is closing.
-func (l *loop) drained(c *Conn, posted bool) {
-	c.mu.Lock()
-	if posted {
-		c.state &^= stDrainPosted
-	}
-	closing := c.state&(stClosing|stClosed) != 0
-	c.mu.Unlock()
-	if d := l.srv.drainer; d != nil && !closing {
-		d.OnDrain(c)
-	}
-}
-
 // redeliver offers the bytes c's handler left unconsumed once more, after
 // ResumeReading.
 func (l *loop) redeliver(c *Conn) {
@@ -277,13 +230,6 @@ func (l *loop) redeliver(c *Conn) {
 		return
 	}
 	l.deliver(c, c.in.Bytes())
-}
-
-// abort closes c at once with reason, keeping an earlier reason if one was
-// set by Close.
-func (l *loop) abort(c *Conn, reason error) {
-	c.setReason(reason)
-	l.finishClose(c)
 }
 
 // register adds a new connection to the loop and calls OnOpen.
@@ -445,19 +391,6 @@ func (l *loop) expire(c *Conn) {
 	}
 }
 
-// closeGracefully is CloseWithError on the loop itself: no task needed.
-func (l *loop) closeGracefully(c *Conn, reason error) {
-	c.mu.Lock()
-	if c.state&(stClosing|stClosed) != 0 {
-		c.mu.Unlock()
-		return
-	}
-	c.state |= stClosing
-	c.reason = reason
-	c.mu.Unlock()
-	l.beginClose(c)
-}
-
 // shutdown closes every connection of the loop, gracefully or not.
 func (l *loop) shutdown(hard bool) {
 	l.shutting = true
@@ -492,18 +425,4 @@ func (c *Conn) setReasonLocked(err error) {
 	if c.reason == nil {
 		c.reason = err
 	}
-}
-
-// due returns the loop time at which c must be looked at again: its
-// deadline, or the end of its idle time if that comes first (a closing
-// connection has no idle time: beginClose clears it).
-func (c *Conn) due() int64 {
-	idle := int64(0)
-	if c.idleMs > 0 {
-		idle = c.lastRead + int64(c.idleMs)*1e6
-	}
-	if c.deadline != 0 && (idle == 0 || c.deadline < idle) {
-		return c.deadline
-	}
-	return idle
 }
