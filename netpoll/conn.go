@@ -55,6 +55,7 @@ const (
 	stIdlePosted                         // a SetIdleTimeout task is queued on the loop
 	stDrainWanted                        // OnDrain is due when the queue falls to the low-water mark
 	stDrainPosted                        // an OnDrain task is queued on the loop
+	stResumed                            // ResumeReading or Wake came while no kept bytes were recorded
 )
 
 // The state word's top bits count the functions Execute has queued for the

@@ -87,9 +87,15 @@ func (c *Conn) Wake() {
 }
 
 // redeliverLocked posts a redelivery of the kept input, one task at a time
-// however often it is asked for. Called with c.mu held.
+// however often it is asked for. With nothing kept yet it leaves a mark
+// instead: a delivery under way on the loop (a handler that paused and was
+// resumed from another goroutine before it returned) then redelivers what
+// it keeps (see deliver). Called with c.mu held.
 func (c *Conn) redeliverLocked() {
-	if c.state&(stLeftover|stRedeliverPosted) == stLeftover {
+	switch {
+	case c.state&stLeftover == 0:
+		c.state |= stResumed
+	case c.state&stRedeliverPosted == 0:
 		c.state |= stRedeliverPosted
 		c.loop.post(func(l *loop) { l.redeliver(c) })
 	}
@@ -180,9 +186,13 @@ func (l *loop) deliver(c *Conn, data []byte) {
 		c.mu.Lock()
 		if has {
 			c.state |= stLeftover
+			if c.state&stResumed != 0 && c.state&(stReadPaused|stClosing|stClosed) == 0 {
+				c.redeliverLocked() // resumed while this call was keeping the bytes
+			}
 		} else {
 			c.state &^= stLeftover
 		}
+		c.state &^= stResumed
 		c.mu.Unlock()
 	}
 	if herr != nil {

@@ -354,3 +354,34 @@ func TestResumeRedeliversLeftover(t *testing.T) {
 		t.Fatal("leftover bytes were not redelivered after ResumeReading")
 	}
 }
+
+// TestResumeDuringOnDataRedelivers: a handler that pauses, is resumed from
+// another goroutine before it returns, and keeps its bytes, gets them again:
+// the resume came before the loop had recorded them.
+func TestResumeDuringOnDataRedelivers(t *testing.T) {
+	got := make(chan string, 4)
+	var calls atomic.Int32
+	s := startServer(t, HandlerFuncs{
+		Data: func(c *Conn, d []byte) (int, error) {
+			if calls.Add(1) == 1 {
+				c.PauseReading()
+				done := make(chan struct{})
+				go func() { c.ResumeReading(); close(done) }()
+				<-done // resumed before this call returns with its bytes kept
+				return 0, nil
+			}
+			got <- string(d)
+			return len(d), nil
+		},
+	})
+	cl := dial(t, s)
+	cl.Write([]byte("held message"))
+	select {
+	case m := <-got:
+		if m != "held message" {
+			t.Fatalf("got %q", m)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("kept bytes were not redelivered after a resume that came during OnData")
+	}
+}
