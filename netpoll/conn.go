@@ -25,6 +25,51 @@ var queuePool = sync.Pool{New: func() any {
 // not what costs).
 const gatherMax = 16 << 10
 
+// ownedMin is the smallest owned remainder queued as it is; below it a copy
+// into the tail buffer is cheaper than one more iovec.
+const ownedMin = 16 << 10
+
+// push appends b to the queue: into the tail buffer when it has room, else
+// as a new buffer, b itself if it is owned and large (uncopied) or a copy.
+// It reports whether b took a new buffer.
+func (q *writeQueue) push(b []byte, owned bool) bool {
+	keep := owned && len(b) >= ownedMin // queue b itself, uncopied
+	q.pending += len(b)
+	if k := len(q.bufs); k > 0 && !keep {
+		tail := q.bufs[k-1]
+		if cap(tail)-len(tail) >= len(b) {
+			q.bufs[k-1] = append(tail, b...)
+			return false
+		}
+	}
+	var buf []byte
+	if keep {
+		// Capacity clipped to the length: nothing is ever coalesced into
+		// (written past the end of) a buffer the caller handed over.
+		buf = b[:len(b):len(b)]
+	} else {
+		buf = make([]byte, len(b), max(len(b), 4096))
+		copy(buf, b)
+	}
+	q.bufs = append(q.bufs, buf)
+	return true
+}
+
+// consume drops the first n bytes, which the kernel took, from the queue's
+// buffers (q.pending is the caller's to update).
+func (q *writeQueue) consume(n int) {
+	for n > 0 {
+		if n >= len(q.bufs[0]) {
+			n -= len(q.bufs[0])
+			q.bufs[0] = nil
+			q.bufs = q.bufs[1:]
+			continue
+		}
+		q.bufs[0] = q.bufs[0][n:]
+		n = 0
+	}
+}
+
 // releaseQueue drops c's queue, which the kernel has taken whole (or which a
 // close discards), returning a gathering queue to the pool. Called with
 // c.mu held.

@@ -85,10 +85,6 @@ func (c *Conn) writeFailed(n int, err error) (int, error) {
 	return n, err
 }
 
-// ownedMin is the smallest owned remainder queued as it is; below it a copy
-// into the tail buffer is cheaper than one more iovec.
-const ownedMin = 16 << 10
-
 // enqueue copies b to the tail of the queue (or, if owned and large, queues
 // b itself) and arms writability. Called with c.mu held. Small writes are
 // coalesced into the tail buffer.
@@ -107,27 +103,7 @@ func (c *Conn) queue(b []byte, owned, arm bool) {
 		}
 		c.wq = q
 	}
-	keep := owned && len(b) >= ownedMin // queue b itself, uncopied
-	if k := len(q.bufs); k > 0 && !keep {
-		tail := q.bufs[k-1]
-		if cap(tail)-len(tail) >= len(b) {
-			q.bufs[k-1] = append(tail, b...)
-			q.pending += len(b)
-			c.watchQueue(arm)
-			return
-		}
-	}
-	var buf []byte
-	if keep {
-		// Capacity clipped to the length: nothing is ever coalesced into
-		// (written past the end of) a buffer the caller handed over.
-		buf = b[:len(b):len(b)]
-	} else {
-		buf = make([]byte, len(b), max(len(b), 4096))
-		copy(buf, b)
-	}
-	q.bufs = append(q.bufs, buf)
-	q.pending += len(b)
+	q.push(b, owned)
 	c.watchQueue(arm)
 }
 
@@ -215,21 +191,6 @@ func (q *writeQueue) iovecs() [][]byte {
 		return q.bufs[:maxIovecs]
 	}
 	return q.bufs
-}
-
-// consume drops the first n bytes, which the kernel took, from the queue's
-// buffers (q.pending is the caller's to update).
-func (q *writeQueue) consume(n int) {
-	for n > 0 {
-		if n >= len(q.bufs[0]) {
-			n -= len(q.bufs[0])
-			q.bufs[0] = nil
-			q.bufs = q.bufs[1:]
-			continue
-		}
-		q.bufs[0] = q.bufs[0][n:]
-		n = 0
-	}
 }
 
 // flush writes queued output; it runs on the loop when the socket is
