@@ -14,7 +14,8 @@ import (
 // TestIdleMemory measures the server's memory per idle TLS connection: the
 // clients run in another process, each does a handshake and one echo, then
 // idles, holding no goroutine. TLSCONN_IDLE_CONNS sets how many (default 1,000);
-// TLSCONN_MEMPROFILE names a heap profile to write while they idle.
+// TLSCONN_MEMPROFILE names a heap profile to write while they idle (every
+// allocation sampled).
 func TestIdleMemory(t *testing.T) {
 	skipOnPortable(t, "it waits for the goroutine count to fall back with the idle connections still open, and bounds the reactor's bytes per connection")
 	n := 1000
@@ -23,6 +24,9 @@ func TestIdleMemory(t *testing.T) {
 	}
 	if testing.Short() {
 		n = 200
+	}
+	if os.Getenv("TLSCONN_MEMPROFILE") != "" {
+		runtime.MemProfileRate = 1 // every allocation, for an exact profile of what the connections keep
 	}
 	ns, ts := startTLS(t, serverConfig(), newEcho(), []Option{WithHandshakeTimeout(2 * time.Minute)})
 	roundTrip(t, dialTLS(t, ns.Addr().String(), nil), 1, []byte("warm up"))
