@@ -1,3 +1,3 @@
-module doccheck
+module github.com/netman-go/netman/ci/doccheck
 
 go 1.24.0
