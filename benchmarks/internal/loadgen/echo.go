@@ -42,6 +42,11 @@ type EchoResult struct {
 	Max time.Duration `json:"max"`
 	// ServerCPU is the server's utime+stime over the window.
 	ServerCPU time.Duration `json:"server_cpu"`
+	// ServerUserCPU is the utime part of ServerCPU: the server's own code.
+	ServerUserCPU time.Duration `json:"server_user_cpu"`
+	// ServerSystemCPU is the stime part of ServerCPU: the kernel's work
+	// for the server (system calls, TCP).
+	ServerSystemCPU time.Duration `json:"server_system_cpu"`
 	// CPUPerMsg is ServerCPU divided by Messages, in nanoseconds.
 	CPUPerMsg float64 `json:"cpu_ns_per_msg"`
 	// LoadCPU is the load generator's own utime+stime over the window: near
@@ -114,7 +119,7 @@ func runEcho(ctx context.Context, cfg Config) (*EchoResult, error) {
 		stop()
 		return nil, err
 	}
-	cpu0, err := proc.CPUTime(cfg.ServerPID)
+	cpu0, err := proc.ReadCPU(cfg.ServerPID)
 	if err != nil {
 		stop()
 		return nil, err
@@ -125,7 +130,7 @@ func runEcho(ctx context.Context, cfg Config) (*EchoResult, error) {
 	werr := wait(cfg.Duration)
 	measuring.Store(false)
 	n1, t1 := completed.Load(), time.Now()
-	cpu1, cerr := proc.CPUTime(cfg.ServerPID)
+	cpu1, cerr := proc.ReadCPU(cfg.ServerPID)
 	self1, _ := proc.CPUTime(os.Getpid())
 	stop()
 	if werr != nil {
@@ -141,16 +146,18 @@ func runEcho(ctx context.Context, cfg Config) (*EchoResult, error) {
 	}
 
 	r := &EchoResult{
-		Conns:     cfg.Conns,
-		Depth:     cfg.Depth,
-		Size:      cfg.Size,
-		Messages:  n1 - n0,
-		Window:    t1.Sub(t0),
-		P50:       h.Quantile(0.50),
-		P99:       h.Quantile(0.99),
-		Max:       h.Max(),
-		ServerCPU: cpu1 - cpu0,
-		LoadCPU:   self1 - self0,
+		Conns:           cfg.Conns,
+		Depth:           cfg.Depth,
+		Size:            cfg.Size,
+		Messages:        n1 - n0,
+		Window:          t1.Sub(t0),
+		P50:             h.Quantile(0.50),
+		P99:             h.Quantile(0.99),
+		Max:             h.Max(),
+		ServerCPU:       cpu1.Total() - cpu0.Total(),
+		ServerUserCPU:   cpu1.User - cpu0.User,
+		ServerSystemCPU: cpu1.System - cpu0.System,
+		LoadCPU:         self1 - self0,
 	}
 	secs := r.Window.Seconds()
 	r.MsgPerSec = float64(r.Messages) / secs

@@ -1,5 +1,5 @@
 // Package proc reads what the benchmark measures about a server process from
-// Linux's /proc: CPU time (utime+stime) and resident memory (VmRSS, VmHWM).
+// Linux's /proc: CPU time (utime and stime) and resident memory (VmRSS, VmHWM).
 package proc
 
 import (
@@ -20,40 +20,64 @@ var ErrFormat = errors.New("benchmarks: unexpected /proc format")
 // 100 on every Linux architecture Go supports.
 const ClockTicks = 100
 
+// CPU is the CPU time a process has used so far (all its threads, alive or
+// exited), split as /proc/PID/stat splits it.
+type CPU struct {
+	// User is utime: time spent in the process's own code.
+	User time.Duration
+	// System is stime: time the kernel spent on the process's behalf.
+	System time.Duration
+}
+
+// Total returns User plus System.
+func (c CPU) Total() time.Duration { return c.User + c.System }
+
 // CPUTime returns the user plus system CPU time the process has used so far
 // (all its threads, alive or exited).
 func CPUTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	return ParseStat(b)
+	c, err := ReadCPU(pid)
+	return c.Total(), err
 }
 
-// ParseStat returns utime+stime from the content of /proc/PID/stat. The
+// ReadCPU returns the user and system CPU time the process has used so far.
+func ReadCPU(pid int) (CPU, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return CPU{}, err
+	}
+	return ParseCPU(b)
+}
+
+// ParseStat returns utime+stime from the content of /proc/PID/stat.
+func ParseStat(b []byte) (time.Duration, error) {
+	c, err := ParseCPU(b)
+	return c.Total(), err
+}
+
+// ParseCPU returns utime and stime from the content of /proc/PID/stat. The
 // command name (field 2) may hold spaces and parentheses, so fields are
 // counted from the last ')'.
-func ParseStat(b []byte) (time.Duration, error) {
+func ParseCPU(b []byte) (CPU, error) {
 	end := bytes.LastIndexByte(b, ')')
 	if end < 0 {
-		return 0, fmt.Errorf("%w: stat without ')'", ErrFormat)
+		return CPU{}, fmt.Errorf("%w: stat without ')'", ErrFormat)
 	}
 	fields := strings.Fields(string(b[end+1:]))
 	// After the name: state(3) ppid(4) ... utime(14) stime(15), so utime is
 	// at index 14-3 = 11 here.
 	if len(fields) < 13 {
-		return 0, fmt.Errorf("%w: stat has %d fields after the name", ErrFormat, len(fields))
+		return CPU{}, fmt.Errorf("%w: stat has %d fields after the name", ErrFormat, len(fields))
 	}
 	utime, err1 := strconv.ParseUint(fields[11], 10, 63)
 	stime, err2 := strconv.ParseUint(fields[12], 10, 63)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("%w: utime %q stime %q", ErrFormat, fields[11], fields[12])
+		return CPU{}, fmt.Errorf("%w: utime %q stime %q", ErrFormat, fields[11], fields[12])
 	}
-	ticks := utime + stime
-	if ticks > uint64(1<<63-1)/uint64(time.Second) {
-		return 0, fmt.Errorf("%w: %d ticks", ErrFormat, ticks)
+	if ticks := utime + stime; ticks > uint64(1<<63-1)/uint64(time.Second) {
+		return CPU{}, fmt.Errorf("%w: %d ticks", ErrFormat, ticks)
 	}
-	return time.Duration(ticks) * time.Second / ClockTicks, nil
+	tick := func(n uint64) time.Duration { return time.Duration(n) * time.Second / ClockTicks }
+	return CPU{User: tick(utime), System: tick(stime)}, nil
 }
 
 // Memory is the resident memory of a process, in bytes.

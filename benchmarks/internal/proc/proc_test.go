@@ -36,6 +36,20 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
+// TestParseCPU checks that utime and stime land in User and System, and
+// that the name's spaces and parentheses do not shift them.
+func TestParseCPU(t *testing.T) {
+	for in, want := range map[string]CPU{
+		"1234 (echo) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 37 0 0 20 0 3 0 5000 1000000 200 18446744073709551615": {User: 2500 * time.Millisecond, System: 370 * time.Millisecond},
+		"77 (a) b (c)) R 1 77 77 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 1 1 1":                                              {User: 10 * time.Millisecond, System: 20 * time.Millisecond},
+	} {
+		got, err := ParseCPU([]byte(in))
+		if err != nil || got != want {
+			t.Fatalf("ParseCPU(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+}
+
 func TestParseStatus(t *testing.T) {
 	tests := []struct {
 		name string
