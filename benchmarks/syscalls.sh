@@ -13,12 +13,7 @@
 set -euo pipefail
 command -v strace >/dev/null || { echo "syscalls.sh: strace not found (apt-get install strace)" >&2; exit 1; }
 cd "$(dirname "$0")"
-bin=$(mktemp -d)
-trap 'rm -rf "$bin"' EXIT
-go build -o "$bin/loadgen" ./cmd/loadgen
-go build -o "$bin/netman" ./servers/netman
-go build -o "$bin/netman-ws" ./servers/netman-ws
-(cd ../examples && go build -o "$bin/echo" ./echo)
+. ./permsg.sh
 
 # run ROW DEPTH PROTOCOL SERVER-ARGS...: one server under strace, one load.
 run() {
@@ -27,19 +22,9 @@ run() {
 	local port=$((20000 + RANDOM % 20000))
 	strace -c -f -o "$bin/trace" "$@" -addr "127.0.0.1:$port" >/dev/null 2>&1 &
 	local tracer=$!
-	local pid=""
-	for _ in $(seq 50); do
-		pid=$(pgrep -P "$tracer" | head -1 || true)
-		[ -n "$pid" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-		sleep 0.1
-	done
-	"$bin/loadgen" -addr "127.0.0.1:$port" -protocol "$proto" -depth "$depth" \
-		-duration 3s -warmup 1ms -pid "$pid" >"$bin/load.json"
-	kill -INT "$pid"
+	echo_load "$port" "pgrep -P $tracer" "$proto" "$depth" 3s
 	wait "$tracer" || true
-	local msgs
-	msgs=$(grep -o '"messages":[0-9]*' "$bin/load.json" | cut -d: -f2)
-	awk -v row="$row" -v depth="$depth" -v m="$msgs" '
+	awk -v row="$row" -v depth="$depth" -v m="$(field messages)" '
 		{ c[$NF] = $4 }
 		END {
 			printf "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f |\n", row, depth, m,
