@@ -31,6 +31,7 @@ func (j jobs) Message(c *connection, r *request) {
 		defer c.clearInHandler()
 	}
 	j.s.proto.onMessage(r)
+	j.s.release(r)
 }
 
 func (j jobs) Close(c *connection) {

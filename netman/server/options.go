@@ -31,6 +31,7 @@ type options struct {
 	tlsHandshake      time.Duration
 	tlsMaxHandshakes  int
 	handlerOnLoop     bool
+	requestPool       bool
 	workers           int
 	maxInbox          int
 	maxPendingWrite   int
@@ -178,6 +179,22 @@ func WithMaxTLSHandshakes(n int) Option {
 // never block (no database, no network, no locks held for long).
 func WithHandlerOnLoop() Option {
 	return func(o *options) { o.handlerOnLoop = true }
+}
+
+// WithRequestPool recycles each received message: the request, its
+// IMessage and the bytes of its body are reused for a later message once
+// the route and its middleware have returned. A routed message then costs
+// no allocation.
+//
+// It is off by default because it changes what a handler may keep: with
+// it, nothing reachable from the IRequest (GetMessage, Bytes, values set
+// with Set) may be used after Do returns, nor from a goroutine Do starts.
+// Copy what must outlive the call (bytes.Clone(msg.Bytes())). A handler
+// that breaks the rule reads another message's bytes; the race detector
+// reports it (go test -race). This is the rule of gnet's and nbio's read
+// buffers and of fasthttp's RequestCtx, and zinx's RequestPoolMode.
+func WithRequestPool() Option {
+	return func(o *options) { o.requestPool = true }
 }
 
 // WithWorkerPoolSize bounds the goroutines that run handlers (default 1024;

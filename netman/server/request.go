@@ -1,6 +1,8 @@
 package server
 
 import (
+	"sync"
+
 	"github.com/netman-go/netman/netman/iface"
 	"github.com/netman-go/netman/netman/util"
 	"github.com/netman-go/netman/router"
@@ -13,11 +15,55 @@ type request struct {
 	conn *connection
 	m    util.Message
 	next *request // in conn's inbox
+	buf  []byte   // with WithRequestPool: the payload's storage, kept between messages
 }
 
 // newRequest makes the request for one received message; the request and
 // its message are one allocation.
 func newRequest(c *connection, m util.Message) *request { return &request{conn: c, m: m} }
+
+// maxPooledPayload is the largest payload buffer a pooled request keeps
+// between messages: a rare big message does not pin its buffer in the pool.
+const maxPooledPayload = 4 << 10
+
+var requests = sync.Pool{New: func() any { return new(request) }}
+
+// request returns the request for one received message whose payload is
+// only valid during the call: a copy of it in a new allocation, or, with
+// WithRequestPool, a recycled request holding the copy in its own buffer.
+func (s *Server) request(c *connection, id uint32, payload []byte, text bool) *request {
+	if !s.opts.requestPool {
+		data := append(make([]byte, 0, len(payload)), payload...)
+		m := util.NewMessage(id, data)
+		if text {
+			m = util.NewTextMessage(data)
+		}
+		return newRequest(c, *m)
+	}
+	r := requests.Get().(*request)
+	r.conn = c
+	r.buf = append(r.buf[:0], payload...)
+	if text {
+		r.m = *util.NewTextMessage(r.buf)
+	} else {
+		r.m = *util.NewMessage(id, r.buf)
+	}
+	return r
+}
+
+// release returns r to the pool once its handler chain has returned; see
+// WithRequestPool for the rule this relies on.
+func (s *Server) release(r *request) {
+	if !s.opts.requestPool {
+		return
+	}
+	r.rc.Reset(0, nil)
+	r.conn, r.m, r.next = nil, util.Message{}, nil
+	if cap(r.buf) > maxPooledPayload {
+		r.buf = nil
+	}
+	requests.Put(r)
+}
 
 // Next, SetNext and Size make a request a dispatch.Message.
 func (r *request) Next() *request     { return r.next }

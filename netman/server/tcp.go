@@ -86,26 +86,41 @@ func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
 			return 0, err
 		}
 		if n == 0 {
-			c.dec = framing.NewDecoder(s.packer, framing.WithMaxBodyLength(maxBody), framing.WithOwnedPayloads())
+			c.dec = s.newDecoder()
 			break
 		}
 		if n < len(data) {
 			s.disp.More(c) // pipelined: gather the replies of this read's messages
 		}
-		s.disp.Deliver(c, newRequest(c, *util.NewMessage(id, append([]byte(nil), payload...))))
+		s.disp.Deliver(c, s.request(c, id, payload, false))
 		data = data[n:]
 	}
 	if c.dec == nil {
 		return total, nil
 	}
 	err := c.dec.Feed(data, func(id uint32, payload []byte) error {
-		s.disp.Deliver(c, newRequest(c, *util.NewMessage(id, payload)))
+		if s.opts.requestPool {
+			s.disp.Deliver(c, s.request(c, id, payload, false))
+		} else {
+			s.disp.Deliver(c, newRequest(c, *util.NewMessage(id, payload))) // owned by the decoder's WithOwnedPayloads
+		}
 		return nil
 	})
 	if c.dec.Idle() {
 		c.dec = nil
 	}
 	return total, err
+}
+
+// newDecoder returns the decoder for a connection left with part of a
+// message. Without WithRequestPool it hands each payload over in an
+// allocation of its own, which becomes the message's; with it, the payload
+// is copied into a pooled request's buffer.
+func (s *Server) newDecoder() *framing.Decoder {
+	if s.opts.requestPool {
+		return framing.NewDecoder(s.packer, framing.WithMaxBodyLength(s.opts.maxBodyLength))
+	}
+	return framing.NewDecoder(s.packer, framing.WithMaxBodyLength(s.opts.maxBodyLength), framing.WithOwnedPayloads())
 }
 
 // packer adapts a seed IPacker to framing.Packer.

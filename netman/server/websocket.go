@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/netman-go/netman/netman/iface"
-	"github.com/netman-go/netman/netman/util"
 	"github.com/netman-go/netman/netpoll"
 	"github.com/netman-go/netman/ws"
 )
@@ -207,15 +206,11 @@ func (e wsEvents) OnOpen(codec *ws.ServerConn, r ws.Request) {
 // message's handler has returned (see wsMessage).
 func (e wsEvents) OnMessage(codec *ws.ServerConn, op ws.OpCode, payload []byte) {
 	w := wsConnOf(codec)
-	data := append(make([]byte, 0, len(payload)), payload...)
-	m := util.NewMessage(0, data)
-	if op == ws.OpText {
-		m = util.NewTextMessage(data)
-	}
+	r := e.s.request(w.c, 0, payload, op == ws.OpText)
 	// Held for every message, also on the loop: a message may wait in the
 	// inbox while the connection's output is backed up.
 	codec.HoldClose()
-	e.s.disp.Deliver(w.c, newRequest(w.c, *m))
+	e.s.disp.Deliver(w.c, r)
 }
 
 // OnClose sees the client's close frame; Feed's error reports it too, and
