@@ -55,6 +55,10 @@ var Servers = []Server{
 	// WithHandlerOnLoop (handlers on the event loop).
 	{Name: "netman", Target: ModulePath + "/servers/netman", Protocol: TCP, Netman: true},
 	{Name: "netman-onloop", Target: ModulePath + "/servers/netman", Protocol: TCP, Netman: true, Args: []string{"-on-loop"}},
+	// The same route with WithRequestPool: the request and its bytes are
+	// recycled once the handler returns (the handler keeps nothing), so a
+	// message costs no allocation. The -pool rows of TLS and WebSocket too.
+	{Name: "netman-pool", Target: ModulePath + "/servers/netman", Protocol: TCP, Netman: true, Args: []string{"-pool"}},
 
 	// Peers.
 	{Name: "net", Target: "github.com/netman-go/netman/benchmarks/servers/net", Protocol: TCP},
@@ -79,6 +83,7 @@ var Servers = []Server{
 	// the routed echo of the netman row over TLS.
 	{Name: "tlsconn", Target: ModulePath + "/servers/tlsconn", Protocol: TLS, Netman: true},
 	{Name: "netman-tls", Target: ModulePath + "/servers/netman", Protocol: TLS, Netman: true, Args: []string{"-tls"}},
+	{Name: "netman-tls-pool", Target: ModulePath + "/servers/netman", Protocol: TLS, Netman: true, Args: []string{"-tls", "-pool"}},
 	{Name: "cryptotls", Target: ModulePath + "/servers/net", Protocol: TLS, Args: []string{"-tls"}},
 	{Name: "nbio-tls", Target: ModulePath + "/servers/nbio-tls", Protocol: TLS},
 
@@ -86,6 +91,7 @@ var Servers = []Server{
 	// one): netman's server.Websocket; gorilla/websocket and gobwas/ws with a
 	// goroutine per connection; nbio's nbhttp/websocket on its pollers.
 	{Name: "netman-ws", Target: ModulePath + "/servers/netman-ws", Protocol: WS, Netman: true},
+	{Name: "netman-ws-pool", Target: ModulePath + "/servers/netman-ws", Protocol: WS, Netman: true, Args: []string{"-pool"}},
 	{Name: "gorilla", Target: ModulePath + "/servers/gorilla", Protocol: WS},
 	{Name: "gobwas", Target: ModulePath + "/servers/gobwas", Protocol: WS},
 	{Name: "nbio-ws", Target: ModulePath + "/servers/nbio-ws", Protocol: WS},

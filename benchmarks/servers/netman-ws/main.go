@@ -3,6 +3,7 @@
 //
 //	netman-ws -addr 127.0.0.1:7100 -loops 1            # handlers on the worker pool (the default)
 //	netman-ws -addr 127.0.0.1:7100 -loops 1 -on-loop   # WithHandlerOnLoop
+//	netman-ws -addr 127.0.0.1:7100 -loops 1 -pool      # WithRequestPool
 package main
 
 import (
@@ -32,6 +33,7 @@ func (echo) Message(r iface.IRequest) {
 }
 
 func main() {
+	pool := flag.Bool("pool", false, "recycle requests and their bytes after the handler (WithRequestPool): no allocation per message")
 	onLoop := flag.Bool("on-loop", false, "run the handler on the event loop (WithHandlerOnLoop) instead of the worker pool")
 	f := serve.Parse()
 	host, p, err := net.SplitHostPort(f.Addr)
@@ -50,6 +52,9 @@ func main() {
 	}
 	if *onLoop {
 		opts = append(opts, server.WithHandlerOnLoop())
+	}
+	if *pool {
+		opts = append(opts, server.WithRequestPool())
 	}
 	s := server.Websocket(host, port, echo{}, opts...)
 	if err := s.Listen(); err != nil {

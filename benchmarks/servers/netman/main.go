@@ -8,6 +8,7 @@
 //	netman -addr 127.0.0.1:7100 -loops 1            # handlers on the worker pool (the default)
 //	netman -addr 127.0.0.1:7100 -loops 1 -on-loop   # WithHandlerOnLoop: handlers on the event loop
 //	netman -addr 127.0.0.1:7100 -loops 1 -tls       # the same over TLS
+//	netman -addr 127.0.0.1:7100 -loops 1 -pool      # WithRequestPool: requests recycled, no allocation per message
 package main
 
 import (
@@ -32,6 +33,7 @@ func (echo) Do(r iface.IRequest) {
 }
 
 func main() {
+	pool := flag.Bool("pool", false, "recycle requests and their bytes after the handler (WithRequestPool): no allocation per message")
 	onLoop := flag.Bool("on-loop", false, "run the route on the event loop (WithHandlerOnLoop) instead of the worker pool")
 	useTLS := flag.Bool("tls", false, "serve over TLS with a self-signed certificate")
 	f := serve.Parse()
@@ -54,6 +56,9 @@ func main() {
 	}
 	if *onLoop {
 		opts = append(opts, server.WithHandlerOnLoop())
+	}
+	if *pool {
+		opts = append(opts, server.WithRequestPool())
 	}
 	if *useTLS {
 		cfg, err := serve.TLSConfig()
