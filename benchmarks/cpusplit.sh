@@ -37,6 +37,9 @@ echo "|---|--:|--:|--:|--:|"
 run netpoll tcp "$bin/echo" -loops 1
 run netman tcp "$bin/netman" -loops 1
 run netman-onloop tcp "$bin/netman" -loops 1 -on-loop
+run netman-pool tcp "$bin/netman" -loops 1 -pool
 run tlsconn tls "$bin/tlsconn" -loops 1
 run netman-tls tls "$bin/netman" -loops 1 -tls
+run netman-tls-pool tls "$bin/netman" -loops 1 -tls -pool
 run netman-ws ws "$bin/netman-ws" -loops 1
+run netman-ws-pool ws "$bin/netman-ws" -loops 1 -pool
