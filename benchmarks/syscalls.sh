@@ -39,6 +39,7 @@ for depth in 1 4; do
 	run netpoll "$depth" tcp "$bin/echo" -loops 1
 	run netman "$depth" tcp "$bin/netman" -loops 1
 	run netman-onloop "$depth" tcp "$bin/netman" -loops 1 -on-loop
+	run netman-pool "$depth" tcp "$bin/netman" -loops 1 -pool
 	run netman-tls "$depth" tls "$bin/netman" -loops 1 -tls
 	run netman-ws "$depth" ws "$bin/netman-ws" -loops 1
 done
