@@ -22,7 +22,7 @@ type loop struct {
 	idx   int
 	srv   *Server
 	p     *poller
-	conns []*Conn // indexed by fd
+	conns fdTable
 	count atomic.Int64
 	buf   []byte // shared read buffer
 
@@ -30,6 +30,7 @@ type loop struct {
 	tasks    []task // bounded: at most one of each kind per connection (close, hard close, redeliver, idle timeout), plus Dial and shutdown
 	spare    []task
 	newConns []*Conn // accepted, waiting to be registered
+	spareNew []*Conn // newConns' other array, reused so accepting allocates nothing
 	woken    atomic.Bool
 
 	now      int64 // coarse clock, refreshed after every wait
@@ -87,12 +88,13 @@ func (l *loop) runTasks() {
 	tasks := l.tasks
 	l.tasks, l.spare = l.spare[:0], nil
 	conns := l.newConns
-	l.newConns = nil
+	l.newConns, l.spareNew = l.spareNew[:0], nil
 	l.mu.Unlock()
-	for _, c := range conns {
+	for i, c := range conns {
 		if err := l.register(c); err != nil && err != ErrServerClosed {
 			l.srv.logError(err)
 		}
+		conns[i] = nil
 	}
 	for i, t := range tasks {
 		t(l)
@@ -101,6 +103,9 @@ func (l *loop) runTasks() {
 	l.mu.Lock()
 	if l.spare == nil {
 		l.spare = tasks[:0]
+	}
+	if l.spareNew == nil {
+		l.spareNew = conns[:0]
 	}
 	l.mu.Unlock()
 }
@@ -126,10 +131,8 @@ func (l *loop) run() {
 		l.now = time.Now().UnixNano()
 		for i := 0; i < n; i++ {
 			fd, ev := l.p.event(i)
-			if fd < len(l.conns) {
-				if c := l.conns[fd]; c != nil {
-					l.handle(c, ev)
-				}
+			if c := l.conns.get(fd); c != nil {
+				l.handle(c, ev)
 			}
 		}
 		if woke {
@@ -239,9 +242,6 @@ func (l *loop) register(c *Conn) error {
 		l.count.Add(-1)
 		return ErrServerClosed
 	}
-	for c.fd >= len(l.conns) {
-		l.conns = append(l.conns, make([]*Conn, len(l.conns)+1024)...)
-	}
 	c.mu.Lock()
 	read := c.readWanted()
 	c.mu.Unlock()
@@ -250,7 +250,7 @@ func (l *loop) register(c *Conn) error {
 		l.count.Add(-1)
 		return fmt.Errorf("netpoll: register: %w", err)
 	}
-	l.conns[c.fd] = c
+	l.conns.set(c.fd, c)
 	c.lastRead = l.now
 	c.idleMs = uint32(min(l.srv.opts.IdleTimeout.Milliseconds(), 1<<32-1))
 	c.mu.Lock()
@@ -327,7 +327,7 @@ func (l *loop) finishClose(c *Conn) {
 
 	if opened {
 		l.p.del(c.fd)
-		l.conns[c.fd] = nil
+		l.conns.set(c.fd, nil)
 	}
 	unix.Close(c.fd)
 	c.in = nil
@@ -394,24 +394,21 @@ func (l *loop) expire(c *Conn) {
 // shutdown closes every connection of the loop, gracefully or not.
 func (l *loop) shutdown(hard bool) {
 	l.shutting = true
-	for _, c := range l.conns {
-		if c == nil {
-			continue
-		}
+	l.conns.each(func(c *Conn) {
 		if hard {
 			c.closeHard(ErrServerClosed)
-		} else {
-			c.mu.Lock()
-			c.state |= stNoLinger
-			lingering := c.state&stLinger != 0
-			c.mu.Unlock()
-			if lingering {
-				l.finishClose(c) // flushed already; Shutdown does not linger
-				continue
-			}
-			_ = c.CloseWithError(ErrServerClosed)
+			return
 		}
-	}
+		c.mu.Lock()
+		c.state |= stNoLinger
+		lingering := c.state&stLinger != 0
+		c.mu.Unlock()
+		if lingering {
+			l.finishClose(c) // flushed already; Shutdown does not linger
+			return
+		}
+		_ = c.CloseWithError(ErrServerClosed)
+	})
 }
 
 // setReason records why c closes unless a reason is already set.
