@@ -112,16 +112,30 @@ func (c *connection) IsClosed() bool { return c.has(flagClosed) }
 // each connection knows its index, so adding and removing are O(1) and an
 // idle connection costs one pointer (a map costs three to four times that).
 type manager struct {
-	mu    sync.RWMutex
-	conns []*connection
+	mu     sync.RWMutex
+	chunks []*[mgrChunk]*connection // the open connections, dense: slot i is chunks[i/mgrChunk][i%mgrChunk]
+	n      int
 }
+
+// mgrChunk is how many connections one chunk of the manager holds. The
+// manager grows a chunk at a time and never copies: a slice that grew by
+// append would leave its earlier arrays to the collector, about three
+// times the final array at append's growth rate for large slices, and a
+// server that accepts a burst and goes idle keeps that garbage resident.
+const mgrChunk = 1024
 
 var _ iface.IConnectManager = (*manager)(nil)
 
+func (m *manager) at(i int) **connection { return &m.chunks[i/mgrChunk][i%mgrChunk] }
+
 func (m *manager) add(c *connection) {
 	m.mu.Lock()
-	c.slot = int32(len(m.conns))
-	m.conns = append(m.conns, c)
+	if m.n == len(m.chunks)*mgrChunk {
+		m.chunks = append(m.chunks, new([mgrChunk]*connection))
+	}
+	c.slot = int32(m.n)
+	*m.at(m.n) = c
+	m.n++
 	m.mu.Unlock()
 }
 
@@ -129,17 +143,29 @@ func (m *manager) remove(c *connection) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	i := int(c.slot)
-	if i < 0 || i >= len(m.conns) || m.conns[i] != c {
+	if i < 0 || i >= m.n || *m.at(i) != c {
 		return
 	}
-	last := len(m.conns) - 1
-	m.conns[i] = m.conns[last]
-	m.conns[i].slot = int32(i)
-	m.conns[last] = nil
-	m.conns = m.conns[:last]
+	last := m.n - 1
+	moved := *m.at(last)
+	*m.at(i) = moved
+	moved.slot = int32(i)
+	*m.at(last) = nil
+	m.n = last
 	c.slot = -1
-	if cap(m.conns) > 1024 && len(m.conns) < cap(m.conns)/4 {
-		m.conns = append([]*connection(nil), m.conns...) // give memory back after a mass disconnect
+	// Give a chunk back once a whole spare one is free behind the last in
+	// use, so connections that come and go at a chunk boundary do not
+	// allocate each time.
+	if k := len(m.chunks); k >= 2 && m.n <= (k-2)*mgrChunk {
+		m.chunks[k-1] = nil
+		m.chunks = m.chunks[:k-1]
+	}
+}
+
+// each calls f for every open connection; m.mu is held.
+func (m *manager) each(f func(*connection)) {
+	for i := 0; i < m.n; i++ {
+		f(*m.at(i))
 	}
 }
 
@@ -147,10 +173,8 @@ func (m *manager) remove(c *connection) {
 func (m *manager) GetConnects() []iface.IConnect {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := make([]iface.IConnect, len(m.conns))
-	for i, c := range m.conns {
-		out[i] = c
-	}
+	out := make([]iface.IConnect, 0, m.n)
+	m.each(func(c *connection) { out = append(out, c) })
 	return out
 }
 
@@ -159,8 +183,8 @@ func (m *manager) GetConnects() []iface.IConnect {
 func (m *manager) Get(id int) iface.IConnect {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	for _, c := range m.conns {
-		if c.id == id {
+	for i := 0; i < m.n; i++ {
+		if c := *m.at(i); c.id == id {
 			return c
 		}
 	}
@@ -171,5 +195,5 @@ func (m *manager) Get(id int) iface.IConnect {
 func (m *manager) Len() int {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return len(m.conns)
+	return m.n
 }
