@@ -41,5 +41,6 @@ run netman-pool tcp "$bin/netman" -loops 1 -pool
 run tlsconn tls "$bin/tlsconn" -loops 1
 run netman-tls tls "$bin/netman" -loops 1 -tls
 run netman-tls-pool tls "$bin/netman" -loops 1 -tls -pool
+run wsconn ws "$bin/wsconn" -loops 1
 run netman-ws ws "$bin/netman-ws" -loops 1
 run netman-ws-pool ws "$bin/netman-ws" -loops 1 -pool

@@ -8,6 +8,7 @@ go build -o "$bin/loadgen" ./cmd/loadgen
 go build -o "$bin/netman" ./servers/netman
 go build -o "$bin/netman-ws" ./servers/netman-ws
 go build -o "$bin/tlsconn" ./servers/tlsconn
+go build -o "$bin/wsconn" ./servers/wsconn
 (cd ../examples && go build -o "$bin/echo" ./echo)
 
 # echo_load PORT PID PROTOCOL DEPTH DURATION: waits until the server listens

@@ -90,6 +90,9 @@ var Servers = []Server{
 	// WebSocket (each load generator write is one binary message, echoed as
 	// one): netman's server.Websocket; gorilla/websocket and gobwas/ws with a
 	// goroutine per connection; nbio's nbhttp/websocket on its pollers.
+	// wsconn is the bare reactor for WebSocket (the ws codec on netpoll,
+	// echoing on the loop), as tlsconn is for TLS.
+	{Name: "wsconn", Target: ModulePath + "/servers/wsconn", Protocol: WS, Netman: true},
 	{Name: "netman-ws", Target: ModulePath + "/servers/netman-ws", Protocol: WS, Netman: true},
 	{Name: "netman-ws-pool", Target: ModulePath + "/servers/netman-ws", Protocol: WS, Netman: true, Args: []string{"-pool"}},
 	{Name: "gorilla", Target: ModulePath + "/servers/gorilla", Protocol: WS},
