@@ -41,5 +41,6 @@ for depth in 1 4; do
 	run netman-onloop "$depth" tcp "$bin/netman" -loops 1 -on-loop
 	run netman-pool "$depth" tcp "$bin/netman" -loops 1 -pool
 	run netman-tls "$depth" tls "$bin/netman" -loops 1 -tls
+	run wsconn "$depth" ws "$bin/wsconn" -loops 1
 	run netman-ws "$depth" ws "$bin/netman-ws" -loops 1
 done
