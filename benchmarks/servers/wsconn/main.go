@@ -9,9 +9,6 @@
 package main
 
 import (
-	"context"
-	"time"
-
 	"github.com/netman-go/netman/benchmarks/internal/serve"
 	"github.com/netman-go/netman/netpoll"
 	"github.com/netman-go/netman/ws"
@@ -49,19 +46,5 @@ func main() {
 	const name = "wsconn"
 	g := glue{codec: ws.NewServer(echo{}, ws.WithMaxMessageSize(maxMessage))}
 	srv := netpoll.NewServer(g, netpoll.WithLoops(f.Loops))
-	if err := srv.Listen("tcp", f.Addr); err != nil {
-		serve.Fatal(name, err)
-	}
-	serve.Announce(name, srv.Addr().String())
-	ctx, stop := serve.SignalContext()
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(); err != nil && err != netpoll.ErrServerClosed {
-		serve.Fatal(name, err)
-	}
+	serve.Netpoll(name, srv, f.Addr)
 }
