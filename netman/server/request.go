@@ -54,6 +54,20 @@ func (s *Server) request(c *connection, id uint32, payload []byte, text bool) *r
 	return r
 }
 
+// ownedRequest returns the request for a message whose payload is the
+// caller's to give (the decoder's WithOwnedPayloads): the payload becomes
+// the message's bytes, in a recycled request with WithRequestPool (release
+// keeps the payload for later messages only if it is small).
+func (s *Server) ownedRequest(c *connection, id uint32, payload []byte) *request {
+	if !s.opts.requestPool {
+		return newRequest(c, *util.NewMessage(id, payload))
+	}
+	r := requests.Get().(*request)
+	r.conn = c
+	r.m = *util.NewMessage(id, payload)
+	return r
+}
+
 // release returns r to the pool once its handler chain has returned; see
 // WithRequestPool for the rule this relies on.
 func (s *Server) release(r *request) {
