@@ -315,6 +315,18 @@ func TestOwnHandlerWaitsForRoom(t *testing.T) {
 			if onLoop {
 				res = <-h.sent // the loop does not wait for the client
 				want = res.n
+			} else {
+				// The client reads nothing until the handler has had to
+				// wait: 8 MiB cannot fit in the kernel's buffers of an
+				// unread socket (its receive buffer does not grow while
+				// unread) plus 256 KiB pending. Reading from the start
+				// let a reader faster than a loaded machine's handler
+				// drain every reply before any had to wait.
+				waitFor(t, "a reply to wait for room", func() bool {
+					s.writes.mu.Lock()
+					defer s.writes.mu.Unlock()
+					return len(s.writes.m) > 0
+				})
 			}
 			for i := 0; i < want; i++ {
 				_, p, err := framing.ReadMessage(nc, framing.Default, 0)
