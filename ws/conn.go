@@ -8,7 +8,7 @@ import (
 // Read-side states, touched only by Feed.
 const (
 	readHandshake uint8 = iota
-	readHooks           // the request is complete and the hooks that receive it run; msg holds its header
+	readHooks           // the request is complete and the hooks that receive it run; fs.msg holds its header
 	readOpen
 	readDone
 )
@@ -35,25 +35,58 @@ const (
 // Close methods are safe from any goroutine. An idle connection (no partial message) holds no
 // buffer: its size is that of the struct.
 //
-// Every idle connection pays for each field, so the struct is packed into 80 bytes (on 64-bit
-// platforms): no context field (see Writer), 32-bit frame counters (WithMaxMessageSize is at
-// most 4 GiB - 1), the mask rotated as payload is consumed instead of an offset kept beside it.
+// Every idle connection pays for each field, so the struct is packed into 56 bytes (on 64-bit
+// platforms): no context field (see Writer), and the state of a data frame or message that
+// spans reads (its reassembly buffer, remaining length, mask, opcode) behind one pointer, set
+// only while such a frame is being received: a message whole in one Feed, the usual case of an
+// interactive connection, never needs it.
 type ServerConn struct {
-	srv       *Server
-	w         Transport
-	msg       []byte // message being reassembled; nil when idle
-	mu        sync.Mutex
-	remaining uint32 // payload bytes of the current data frame not yet received
-	scan      uint32 // handshake: where to resume looking for the blank line; then: UTF-8-valid prefix of msg
-	holds     int32  // guarded by mu: HoldClose calls not yet matched by ReleaseClose
-	heldCode  uint16 // guarded by mu: code of the held close frame (0: a close frame without payload)
-	heldErr   uint8  // guarded by mu: which sentinel the held close reports (see heldErrors)
-	wstate    uint8  // guarded by mu
-	deflate   uint8  // permessage-deflate (see deflateAll); written under mu before wstate becomes writeOpen
-	rstate    uint8
-	flags     uint8
-	op        OpCode  // opcode of the message being reassembled
+	srv      *Server
+	w        Transport
+	fs       *frameState // the data frame or fragmented message being received; nil when idle
+	mu       sync.Mutex
+	holds    int32  // guarded by mu: HoldClose calls not yet matched by ReleaseClose
+	scan     uint32 // handshake: where to resume looking for the blank line
+	heldCode uint16 // guarded by mu: code of the held close frame (0: a close frame without payload)
+	heldErr  uint8  // guarded by mu: which sentinel the held close reports (see heldErrors)
+	wstate   uint8  // guarded by mu
+	deflate  uint8  // permessage-deflate (see deflateAll); written under mu before wstate becomes writeOpen
+	rstate   uint8
+	flags    uint8
+}
+
+// frameState is what a ServerConn keeps of a message while its frames arrive over several
+// Feeds, and, during the hooks of the handshake, the header the Request reads. It comes from a
+// pool and goes back when the message is delivered, so a busy connection does not allocate one
+// per message either. WithMaxMessageSize is at most 4 GiB - 1, so 32-bit counters do.
+type frameState struct {
+	msg       []byte  // message being reassembled (or, in the hooks, the header block, aliasing the input)
+	remaining uint32  // payload bytes of the current data frame not yet received
+	valid     uint32  // UTF-8-valid prefix of msg (text messages)
 	mask      [4]byte // masking key of the current data frame, rotated to its next payload byte
+	op        OpCode  // opcode of the message being reassembled
+}
+
+var frameStates = sync.Pool{New: func() any { return new(frameState) }}
+
+// frame returns c's frame state, taking one from the pool if it has none.
+func (c *ServerConn) frame() *frameState {
+	if c.fs == nil {
+		c.fs = frameStates.Get().(*frameState)
+	}
+	return c.fs
+}
+
+// dropFrame returns c's frame state, if any, to the pool, without its buffer: a delivered
+// message's bytes are the handler's.
+func (c *ServerConn) dropFrame() {
+	fs := c.fs
+	if fs == nil {
+		return
+	}
+	c.fs = nil
+	*fs = frameState{}
+	frameStates.Put(fs)
 }
 
 // ServerConn.deflate is 0 when permessage-deflate was not negotiated, deflateAll when it was
@@ -154,10 +187,11 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 	if end < 0 || end > limit {
 		return len(data), c.rejectHandshake(reject(431, ErrHeaderTooLarge))
 	}
-	// While the hooks run, msg holds the header for Request.Header; it aliases data.
-	c.rstate, c.msg = readHooks, p[:end]
+	// While the hooks run, fs.msg holds the header for Request.Header; it aliases data.
+	c.rstate = readHooks
+	c.frame().msg = p[:end]
 	defer func() {
-		c.msg = nil
+		c.dropFrame()
 		if c.rstate == readHooks {
 			c.rstate = readDone
 		}
@@ -189,7 +223,8 @@ func (c *ServerConn) feedHandshake(data []byte) (int, error) {
 		return i + end, err
 	}
 	c.srv.handler.OnOpen(c, req)
-	c.msg, c.rstate = nil, readOpen
+	c.dropFrame()
+	c.rstate = readOpen
 	return i + end, nil
 }
 

@@ -87,13 +87,14 @@
 //
 // # Memory
 //
-// A ServerConn is 80 bytes on 64-bit platforms (a glue may embed it in its own per-connection
+// A ServerConn is 56 bytes on 64-bit platforms (a glue may embed it in its own per-connection
 // struct, see InitConn, and find that struct from the codec through Writer), and an idle
 // connection (no partial message) holds nothing else: measured heap for 10,000 upgraded, idle
-// codecs is about 80 bytes per connection (TestIdleConnectionMemory,
+// codecs is 64 bytes per connection, the size class (TestIdleConnectionMemory,
 // BenchmarkIdleConnectionMemory). An unfragmented message that arrives whole in one Feed is
-// delivered from the caller's buffer without a copy. Other
-// messages are assembled in a buffer that grows as bytes arrive (never ahead of them, so a
+// delivered from the caller's buffer without a copy. Only a message that spans frames or Feeds
+// takes a frame state (its length, mask and opcode) from a pool, and gives it back when it is
+// delivered. Such messages are assembled in a buffer that grows as bytes arrive (never ahead of them, so a
 // header announcing a large frame costs nothing by itself), is bounded by the maximum message
 // size and is released as soon as the message is delivered. Outgoing frames are built in pooled
 // buffers.

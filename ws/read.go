@@ -100,12 +100,14 @@ func (c *ServerConn) readFrame(p []byte) (int, error) {
 		return end, c.control(op, payload)
 	}
 
-	if length > c.srv.maxMessage-int64(len(c.msg)) {
+	var have int64 // bytes of the message reassembled so far
+	if c.fs != nil {
+		have = int64(len(c.fs.msg))
+	}
+	if length > c.srv.maxMessage-have {
 		return 0, c.fail(StatusMessageTooBig, ErrMessageTooBig)
 	}
 	if op != gws.OpContinuation {
-		c.op = op
-		c.scan = 0
 		if compressed {
 			c.flags |= flagCompressed
 		} else {
@@ -123,14 +125,19 @@ func (c *ServerConn) readFrame(p []byte) (int, error) {
 			return end, nil
 		}
 	}
+	// The message spans frames or reads: its state goes behind c.fs until it is delivered.
+	fs := c.frame()
+	if op != gws.OpContinuation {
+		fs.op, fs.valid = op, 0
+	}
 	c.flags |= flagFrame | flagFragmented
 	if fin {
 		c.flags |= flagFin
 	} else {
 		c.flags &^= flagFin
 	}
-	c.mask = mask
-	c.remaining = uint32(length) // length <= maxMessage < 1<<32
+	fs.mask = mask
+	fs.remaining = uint32(length) // length <= maxMessage < 1<<32
 	if length == 0 {
 		return hl, c.endFrame()
 	}
@@ -139,27 +146,28 @@ func (c *ServerConn) readFrame(p []byte) (int, error) {
 
 // readPayload consumes payload bytes of the current data frame.
 func (c *ServerConn) readPayload(p []byte) (int, error) {
+	fs := c.fs // set by readFrame with flagFrame
 	n := len(p)
-	if int64(n) > int64(c.remaining) {
-		n = int(c.remaining)
+	if int64(n) > int64(fs.remaining) {
+		n = int(fs.remaining)
 	}
-	start := len(c.msg)
-	c.msg = grow(c.msg, n, int(c.srv.maxMessage))
-	c.msg = append(c.msg, p[:n]...)
-	gws.Cipher(c.msg[start:], c.mask, 0)
+	start := len(fs.msg)
+	fs.msg = grow(fs.msg, n, int(c.srv.maxMessage))
+	fs.msg = append(fs.msg, p[:n]...)
+	gws.Cipher(fs.msg[start:], fs.mask, 0)
 	if k := n & 3; k != 0 { // the next payload byte is unmasked with mask[k]
-		m := c.mask
-		c.mask = [4]byte{m[k], m[(k+1)&3], m[(k+2)&3], m[(k+3)&3]}
+		m := fs.mask
+		fs.mask = [4]byte{m[k], m[(k+1)&3], m[(k+2)&3], m[(k+3)&3]}
 	}
-	c.remaining -= uint32(n)
-	if c.op == gws.OpText && c.flags&flagCompressed == 0 {
-		valid, ok := validUTF8Prefix(c.msg, int(c.scan))
+	fs.remaining -= uint32(n)
+	if fs.op == gws.OpText && c.flags&flagCompressed == 0 {
+		valid, ok := validUTF8Prefix(fs.msg, int(fs.valid))
 		if !ok {
 			return n, c.fail(StatusInvalidPayloadData, ErrInvalidUTF8)
 		}
-		c.scan = uint32(valid)
+		fs.valid = uint32(valid)
 	}
-	if c.remaining == 0 {
+	if fs.remaining == 0 {
 		return n, c.endFrame()
 	}
 	return n, nil
@@ -194,8 +202,9 @@ func (c *ServerConn) endFrame() error {
 	if c.flags&flagFin == 0 {
 		return nil
 	}
-	msg := c.msg
-	c.msg = nil
+	fs := c.fs
+	msg, op, valid := fs.msg, fs.op, int(fs.valid)
+	c.dropFrame()
 	c.flags &^= flagFragmented | flagFin
 	if c.flags&flagCompressed != 0 {
 		c.flags &^= flagCompressed
@@ -206,15 +215,14 @@ func (c *ServerConn) endFrame() error {
 			}
 			return c.fail(StatusInvalidPayloadData, err)
 		}
-		if c.op == gws.OpText && !utf8.Valid(out) {
+		if op == gws.OpText && !utf8.Valid(out) {
 			return c.fail(StatusInvalidPayloadData, ErrInvalidUTF8)
 		}
 		msg = out
-	} else if c.op == gws.OpText && int(c.scan) != len(msg) {
+	} else if op == gws.OpText && valid != len(msg) {
 		return c.fail(StatusInvalidPayloadData, ErrInvalidUTF8) // ends inside a code point
 	}
-	c.scan = 0
-	c.deliver(c.op, msg)
+	c.deliver(op, msg)
 	return nil
 }
 
@@ -283,7 +291,7 @@ func (c *ServerConn) control(op OpCode, payload []byte) error {
 		reason = string(payload[2:])
 	}
 	c.rstate = readDone
-	c.msg = nil
+	c.dropFrame()
 	c.flags = 0
 	var err error
 	held := false
@@ -307,7 +315,7 @@ func (c *ServerConn) control(op OpCode, payload []byte) error {
 // stops decoding and returns the error for Feed.
 func (c *ServerConn) fail(code StatusCode, err error) error {
 	c.rstate = readDone
-	c.msg = nil
+	c.dropFrame()
 	c.flags = 0
 	held := false
 	c.mu.Lock()

@@ -33,8 +33,8 @@ type Request struct {
 	// Compressed reports whether permessage-deflate was negotiated.
 	Compressed bool
 
-	// c is the connection whose msg holds the request line and header fields, as received,
-	// while the hooks run (see header).
+	// c is the connection whose fs.msg holds the request line and header fields, as
+	// received, while the hooks run (see header).
 	c *ServerConn
 }
 
@@ -43,7 +43,7 @@ func (r *Request) header() []byte {
 	if r.c == nil || r.c.rstate != readHooks {
 		return nil
 	}
-	return r.c.msg
+	return r.c.fs.msg
 }
 
 // Query parses RawQuery; malformed pairs are dropped.
