@@ -14,7 +14,7 @@ func TestStructSizes(t *testing.T) {
 		size, max uintptr
 	}{
 		{"connection", unsafe.Sizeof(connection{}), 96},
-		{"wsConn", unsafe.Sizeof(wsConn{}), 96},
+		{"wsConn", unsafe.Sizeof(wsConn{}), 160},
 	} {
 		if s.size > s.max {
 			t.Errorf("%s is %d bytes, want at most %d", s.name, s.size, s.max)

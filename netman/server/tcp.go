@@ -17,7 +17,8 @@ import (
 // delivers them in order, over plain TCP or TLS.
 type tcpProtocol struct{ s *Server }
 
-func (p tcpProtocol) open(c *connection) { p.s.opened(c) }
+func (p tcpProtocol) newConn(t transport) *connection { return p.s.newConn(t) }
+func (p tcpProtocol) open(c *connection)              { p.s.opened(c) }
 
 func (p tcpProtocol) close(c *connection, reason error) { p.s.closed(c, reason) }
 

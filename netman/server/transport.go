@@ -32,6 +32,9 @@ type transport interface {
 // WebSocket), independent of the transport under it. The Server and its
 // connections reach the protocol only through it.
 type protocol interface {
+	// newConn allocates the connection of a new transport, with whatever
+	// the protocol keeps per connection in the same allocation.
+	newConn(t transport) *connection
 	// Transport events, on the connection's event loop, one at a time.
 	open(c *connection)
 	data(c *connection, b []byte) (consumed int, err error)
@@ -71,7 +74,7 @@ type adapter[C transport] struct {
 }
 
 func (h adapter[C]) OnOpen(t C) {
-	c := h.s.newConn(t)
+	c := h.p.newConn(t)
 	t.SetContext(c)
 	h.p.open(c)
 }

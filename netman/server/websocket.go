@@ -101,32 +101,36 @@ func (p wsProtocol) stopping() {
 	}
 }
 
-// wsConn is the WebSocket side of a connection: the codec's Transport, so
-// the codec's events find it (ws.ServerConn.Writer). The codec is embedded,
-// so an idle connection's WebSocket state is one allocation. The codec owns
-// the close sequence: it writes the close frame and closes the connection
-// itself, after the handlers of earlier messages (HoldClose/ReleaseClose).
+// wsConn is a WebSocket connection: the connection and its codec in one
+// allocation, and the codec's Transport, so the codec's events find it
+// (ws.ServerConn.Writer); the connection's ws field points back to it. The
+// codec owns the close sequence: it writes the close frame and closes the
+// connection itself, after the handlers of earlier messages
+// (HoldClose/ReleaseClose).
 type wsConn struct {
+	connection
 	codec    ws.ServerConn
-	c        *connection
 	rawQuery *string // of the upgrade request, nil if none; set before the connection is registered
-	// No more fields: at 96 bytes (the codec's 80 and two pointers) this is
-	// a size class of its own; "upgraded" is a connection flag.
+	// No more fields: at 160 bytes (connection 96, codec 56, one pointer)
+	// this is a size class of its own; "upgraded" is a connection flag.
+}
+
+// newConn allocates the connection with its WebSocket state.
+func (p wsProtocol) newConn(t transport) *connection {
+	w := &wsConn{connection: connection{id: int(p.s.ids.Add(1)), srv: p.s, t: t}}
+	w.ws = w
+	return &w.connection
 }
 
 // open starts the codec; the connection is registered (and Open queued)
 // only once the upgrade succeeded.
-func (p wsProtocol) open(c *connection) {
-	w := &wsConn{c: c}
-	p.codec.InitConn(&w.codec, w)
-	c.ws = w
-}
+func (p wsProtocol) open(c *connection) { p.codec.InitConn(&c.ws.codec, c.ws) }
 
 // Write sends what the codec writes (one frame or HTTP response per call).
-func (w *wsConn) Write(b []byte) (int, error) { return w.c.t.Write(b) }
+func (w *wsConn) Write(b []byte) (int, error) { return w.t.Write(b) }
 
 // CloseWithError closes the connection once what the codec wrote is flushed.
-func (w *wsConn) CloseWithError(reason error) error { return w.c.t.CloseWithError(reason) }
+func (w *wsConn) CloseWithError(reason error) error { return w.t.CloseWithError(reason) }
 
 // wsConnOf returns the wsConn whose codec is codec.
 func wsConnOf(codec *ws.ServerConn) *wsConn { return codec.Writer().(*wsConn) }
@@ -197,8 +201,8 @@ func (e wsEvents) OnOpen(codec *ws.ServerConn, r ws.Request) {
 		q := strings.Clone(r.RawQuery) // not a substring pinning the Request's other fields
 		w.rawQuery = &q
 	}
-	w.c.set(flagUpgraded)
-	e.s.opened(w.c)
+	w.set(flagUpgraded)
+	e.s.opened(&w.connection)
 }
 
 // OnMessage copies the payload, which is only valid during the call, and
@@ -206,11 +210,11 @@ func (e wsEvents) OnOpen(codec *ws.ServerConn, r ws.Request) {
 // message's handler has returned (see wsMessage).
 func (e wsEvents) OnMessage(codec *ws.ServerConn, op ws.OpCode, payload []byte) {
 	w := wsConnOf(codec)
-	r := e.s.request(w.c, 0, payload, op == ws.OpText)
+	r := e.s.request(&w.connection, 0, payload, op == ws.OpText)
 	// Held for every message, also on the loop: a message may wait in the
 	// inbox while the connection's output is backed up.
 	codec.HoldClose()
-	e.s.disp.Deliver(w.c, r)
+	e.s.disp.Deliver(&w.connection, r)
 }
 
 // OnClose sees the client's close frame; Feed's error reports it too, and

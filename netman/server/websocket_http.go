@@ -12,7 +12,7 @@ import (
 // serveHTTP answers a plain HTTP GET on a WebSocket port with the
 // WithHTTPHandler handler. It runs on the event loop.
 func (s *Server) serveHTTP(codec *ws.ServerConn, r ws.Request) (status int, header http.Header, body []byte) {
-	c := wsConnOf(codec).c
+	c := &wsConnOf(codec).connection
 	u, err := url.ParseRequestURI(r.URI)
 	if err != nil {
 		return http.StatusBadRequest, nil, nil
