@@ -242,8 +242,18 @@ func (s *Server) netpollOptions() []netpoll.Option {
 // handler returns the netpoll handler for the server's protocol.
 func (s *Server) handler() netpoll.Handler { return s.transportHandler(s.proto) }
 
+// newConn allocates the connection of t on its own (TCP and TLS servers).
 func (s *Server) newConn(t transport) *connection {
-	return &connection{id: int(s.ids.Add(1)), srv: s, t: t}
+	c := new(connection)
+	s.initConn(c, t)
+	return c
+}
+
+// initConn sets up c, new and zero, as the connection of t with the next
+// id; a protocol that allocates its connection inside a larger struct
+// calls it on the embedded one.
+func (s *Server) initConn(c *connection, t transport) {
+	c.id, c.srv, c.t = int(s.ids.Add(1)), s, t
 }
 
 // opened registers a new connection and queues its OnOpen; on the loop.

@@ -117,7 +117,8 @@ type wsConn struct {
 
 // newConn allocates the connection with its WebSocket state.
 func (p wsProtocol) newConn(t transport) *connection {
-	w := &wsConn{connection: connection{id: int(p.s.ids.Add(1)), srv: p.s, t: t}}
+	w := new(wsConn)
+	p.s.initConn(&w.connection, t)
 	w.ws = w
 	return &w.connection
 }
