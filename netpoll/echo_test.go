@@ -135,13 +135,15 @@ func (h *frameHandler) OnData(c *Conn, data []byte) (int, error) {
 		if len(data)-consumed < 4+n {
 			break
 		}
+		// Counted before the echo goes out: a client that has read the
+		// echo of the last frame must find it counted.
+		h.mu.Lock()
+		h.frames++
+		h.mu.Unlock()
 		if _, err := c.Write(data[consumed : consumed+4+n]); err != nil {
 			return 0, err
 		}
 		consumed += 4 + n
-		h.mu.Lock()
-		h.frames++
-		h.mu.Unlock()
 	}
 	return consumed, nil
 }
