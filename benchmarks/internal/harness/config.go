@@ -230,7 +230,7 @@ func NewConfig(quick bool) Config {
 		Quick:     quick,
 		Warmup:    500 * time.Millisecond,
 		Duration:  2 * time.Second,
-		Rounds:    3,
+		Rounds:    5,
 		IdleConns: 10_000,
 		// TLSIdleConns stays in quick mode: IdleConns, lower there, wins.
 		TLSIdleConns: 5_000,

@@ -19,6 +19,7 @@ func (r *Report) Markdown() string {
 	}
 	fmt.Fprintf(&b, "# %s, %s\n\n", title, r.Date.Format("2006-01-02"))
 	r.writeSetup(&b)
+	r.writeCosts(&b)
 	for _, t := range r.Echo {
 		r.writeEcho(&b, t)
 	}
