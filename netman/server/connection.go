@@ -7,7 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/netman-go/netman/framing"
 	"github.com/netman-go/netman/netman/iface"
 	"github.com/netman-go/netman/netman/internal/dispatch"
 )
@@ -19,18 +18,19 @@ var (
 	ErrConnClosed = errors.New("netman: connection closed")
 )
 
-// connection is one client: it implements iface.IConnect. Reading state
-// (dec, ws's codec input) belongs to the event loop; the inbox to the
-// dispatcher.
+// connection is one client: it implements iface.IConnect. It is the first
+// field of the struct its protocol allocates (tcpConn, wsConn), which holds
+// the protocol's reading state; that state belongs to the event loop, the
+// inbox to the dispatcher.
 type connection struct {
 	id    int
 	srv   *Server
 	t     transport
-	dec   *framing.Decoder
-	ws    *wsConn // the WebSocket state, on WebSocket servers
 	flags atomic.Uint32
 	slot  int32 // index in the manager's slice; guarded by the manager's lock
 	inbox dispatch.Inbox[*connection, *request]
+	// No more fields: at 80 bytes, a wsConn (this, its codec and one
+	// pointer) fits the 144-byte size class, and a tcpConn the 96-byte one.
 }
 
 // Connection flags, read without locks.

@@ -244,9 +244,9 @@ func (s *Server) handler() netpoll.Handler { return s.transportHandler(s.proto) 
 
 // newConn allocates the connection of t on its own (TCP and TLS servers).
 func (s *Server) newConn(t transport) *connection {
-	c := new(connection)
-	s.initConn(c, t)
-	return c
+	c := new(tcpConn)
+	s.initConn(&c.connection, t)
+	return &c.connection
 }
 
 // initConn sets up c, new and zero, as the connection of t with the next

@@ -13,8 +13,9 @@ func TestStructSizes(t *testing.T) {
 		name      string
 		size, max uintptr
 	}{
-		{"connection", unsafe.Sizeof(connection{}), 96},
-		{"wsConn", unsafe.Sizeof(wsConn{}), 160},
+		{"connection", unsafe.Sizeof(connection{}), 80},
+		{"tcpConn", unsafe.Sizeof(tcpConn{}), 96},
+		{"wsConn", unsafe.Sizeof(wsConn{}), 144},
 	} {
 		if s.size > s.max {
 			t.Errorf("%s is %d bytes, want at most %d", s.name, s.size, s.max)

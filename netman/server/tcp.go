@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"sync"
+	"unsafe"
 
 	"github.com/netman-go/netman/framing"
 	"github.com/netman-go/netman/netman/iface"
@@ -16,6 +17,16 @@ import (
 // tcpProtocol is the protocol of a TCP server: it decodes packets and
 // delivers them in order, over plain TCP or TLS.
 type tcpProtocol struct{ s *Server }
+
+// tcpConn is a connection of a TCP server and its reading state.
+type tcpConn struct {
+	connection
+	dec *framing.Decoder // the part of a message a read left, nil when none
+}
+
+// tcpOf returns the tcpConn of c, a connection of a TCP server: every one
+// is allocated as a tcpConn (Server.newConn), with the connection first.
+func tcpOf(c *connection) *tcpConn { return (*tcpConn)(unsafe.Pointer(c)) }
 
 func (p tcpProtocol) newConn(t transport) *connection { return p.s.newConn(t) }
 func (p tcpProtocol) open(c *connection)              { p.s.opened(c) }
@@ -76,8 +87,8 @@ func (tcpProtocol) name() string { return "tcp" }
 // connection left with part of a message gets a framing.Decoder to hold
 // it, and loses it again once the message completes: an idle connection
 // keeps no decoder.
-func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
-	s := p.s
+func (p tcpProtocol) data(conn *connection, data []byte) (int, error) {
+	s, c := p.s, tcpOf(conn)
 	total := len(data)
 	maxBody := s.opts.maxBodyLength
 	for c.dec == nil && len(data) > 0 {
@@ -90,16 +101,16 @@ func (p tcpProtocol) data(c *connection, data []byte) (int, error) {
 			break
 		}
 		if n < len(data) {
-			s.disp.More(c) // pipelined: gather the replies of this read's messages
+			s.disp.More(conn) // pipelined: gather the replies of this read's messages
 		}
-		s.disp.Deliver(c, s.request(c, id, payload, false))
+		s.disp.Deliver(conn, s.request(conn, id, payload, false))
 		data = data[n:]
 	}
 	if c.dec == nil {
 		return total, nil
 	}
 	err := c.dec.Feed(data, func(id uint32, payload []byte) error {
-		s.disp.Deliver(c, s.ownedRequest(c, id, payload)) // payload is the decoder's gift (WithOwnedPayloads)
+		s.disp.Deliver(conn, s.ownedRequest(conn, id, payload)) // payload is the decoder's gift (WithOwnedPayloads)
 		return nil
 	})
 	if c.dec.Idle() {

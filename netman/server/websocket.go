@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"unsafe"
 
 	"github.com/netman-go/netman/netman/iface"
 	"github.com/netman-go/netman/netpoll"
@@ -71,17 +72,19 @@ func (p wsProtocol) onClose(c *connection) { p.h.Close(c) }
 // onMessage runs the application's Message handler for r, then releases
 // the codec's close frame held for it.
 func (p wsProtocol) onMessage(r *request) {
-	defer r.conn.ws.codec.ReleaseClose()
+	defer wsOf(r.conn).codec.ReleaseClose()
 	p.h.Message(r)
 }
 
-func (wsProtocol) send(c *connection, _ uint32, data []byte) (int, error) { return c.ws.binary(data) }
-func (wsProtocol) text(c *connection, data []byte) (int, error)           { return c.ws.text(data) }
-func (wsProtocol) binary(c *connection, data []byte) (int, error)         { return c.ws.binary(data) }
-func (wsProtocol) closeConn(c *connection, code int, reason string) error {
-	return c.ws.close(code, reason)
+func (wsProtocol) send(c *connection, _ uint32, data []byte) (int, error) {
+	return wsOf(c).binary(data)
 }
-func (wsProtocol) query(c *connection) url.Values { return c.ws.query() }
+func (wsProtocol) text(c *connection, data []byte) (int, error)   { return wsOf(c).text(data) }
+func (wsProtocol) binary(c *connection, data []byte) (int, error) { return wsOf(c).binary(data) }
+func (wsProtocol) closeConn(c *connection, code int, reason string) error {
+	return wsOf(c).close(code, reason)
+}
+func (wsProtocol) query(c *connection) url.Values { return wsOf(c).query() }
 
 func (wsProtocol) encode(op ws.OpCode, _ uint32, data []byte) (encoded, error) {
 	pm, err := ws.NewPreparedMessage(op, data)
@@ -89,7 +92,7 @@ func (wsProtocol) encode(op ws.OpCode, _ uint32, data []byte) (encoded, error) {
 }
 
 func (wsProtocol) writeEncoded(c *connection, m encoded) error {
-	return wsError(c.ws.codec.WritePrepared(m.pm))
+	return wsError(wsOf(c).codec.WritePrepared(m.pm))
 }
 func (wsProtocol) name() string { return "websocket" }
 
@@ -97,35 +100,41 @@ func (wsProtocol) name() string { return "websocket" }
 // 1001, before Shutdown closes them.
 func (p wsProtocol) stopping() {
 	for _, c := range p.s.conns.GetConnects() {
-		_ = c.(*connection).ws.codec.Close(ws.StatusGoingAway, "server stopping")
+		_ = wsOf(c.(*connection)).codec.Close(ws.StatusGoingAway, "server stopping")
 	}
 }
 
 // wsConn is a WebSocket connection: the connection and its codec in one
 // allocation, and the codec's Transport, so the codec's events find it
-// (ws.ServerConn.Writer); the connection's ws field points back to it. The
-// codec owns the close sequence: it writes the close frame and closes the
+// (ws.ServerConn.Writer); wsOf finds it from the connection. The codec owns the close sequence: it writes the close frame and closes the
 // connection itself, after the handlers of earlier messages
 // (HoldClose/ReleaseClose).
 type wsConn struct {
 	connection
 	codec    ws.ServerConn
 	rawQuery *string // of the upgrade request, nil if none; set before the connection is registered
-	// No more fields: at 160 bytes (connection 96, codec 56, one pointer)
+	// No more fields: at 144 bytes (connection 80, codec 56, one pointer)
 	// this is a size class of its own; "upgraded" is a connection flag.
 }
+
+// wsOf returns the wsConn of c, a connection of a WebSocket server: every
+// one is allocated as a wsConn (wsProtocol.newConn), with the connection
+// first.
+func wsOf(c *connection) *wsConn { return (*wsConn)(unsafe.Pointer(c)) }
 
 // newConn allocates the connection with its WebSocket state.
 func (p wsProtocol) newConn(t transport) *connection {
 	w := new(wsConn)
 	p.s.initConn(&w.connection, t)
-	w.ws = w
 	return &w.connection
 }
 
 // open starts the codec; the connection is registered (and Open queued)
 // only once the upgrade succeeded.
-func (p wsProtocol) open(c *connection) { p.codec.InitConn(&c.ws.codec, c.ws) }
+func (p wsProtocol) open(c *connection) {
+	w := wsOf(c)
+	p.codec.InitConn(&w.codec, w)
+}
 
 // Write sends what the codec writes (one frame or HTTP response per call).
 func (w *wsConn) Write(b []byte) (int, error) { return w.t.Write(b) }
@@ -137,7 +146,7 @@ func (w *wsConn) CloseWithError(reason error) error { return w.t.CloseWithError(
 func wsConnOf(codec *ws.ServerConn) *wsConn { return codec.Writer().(*wsConn) }
 
 func (p wsProtocol) data(c *connection, data []byte) (int, error) {
-	return c.ws.codec.Feed(data)
+	return wsOf(c).codec.Feed(data)
 }
 
 func (p wsProtocol) close(c *connection, reason error) {
