@@ -27,7 +27,7 @@ alternating round by round.
 
 From the repository root:
 
-    cd benchmarks && go run ./cmd/bench                       # full run, about 18 minutes on 2 cores (5 rounds; TLS and WebSocket rows at 100 connections); rewrites results/ and this file
+    cd benchmarks && go run ./cmd/bench                       # full run, about 19 minutes on 2 cores (5 rounds; TLS and WebSocket rows at 100 connections); rewrites results/ and this file
     cd benchmarks && go run ./cmd/bench -quick                # seconds per scenario, results to a temp dir (CI smoke test)
     cd benchmarks && go run ./cmd/bench -servers netpoll,gnet -scenarios c1000-512,idle -out /tmp/b
     cd benchmarks && go run ./cmd/bench -scenarios p100-512,p100-4k,slow   # pipelined echo and the slow reader only
