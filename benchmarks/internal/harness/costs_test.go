@@ -8,16 +8,7 @@ import (
 )
 
 func TestCostTable(t *testing.T) {
-	cfg := NewConfig(false)
-	servers, err := selectServers([]string{"netpoll", "netman", "netman-pool", "gnet", "tlsconn"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scenarios, err := selectScenarios([]string{"c100-512", "p100-512"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newReport(cfg, servers, scenarios)
+	r, scenarios := testReport(t, []string{"netpoll", "netman", "netman-pool", "gnet", "tlsconn"}, []string{"c100-512", "p100-512"})
 	cpu := func(ns float64) loadgen.Result {
 		return loadgen.Result{Echo: &loadgen.EchoResult{MsgPerSec: 1, CPUPerMsg: ns}}
 	}

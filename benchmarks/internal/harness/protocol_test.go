@@ -10,16 +10,7 @@ import (
 // TestProtocolTables checks that rows are compared within their protocol
 // only: one table per protocol, each against its own baseline and best peer.
 func TestProtocolTables(t *testing.T) {
-	cfg := NewConfig(false)
-	servers, err := selectServers([]string{"net", "netman-tls", "cryptotls", "netman-ws", "gorilla", "nbio-ws"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scenarios, err := selectScenarios([]string{"c100-512", "idle"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newReport(cfg, servers, scenarios)
+	r, scenarios := testReport(t, []string{"net", "netman-tls", "cryptotls", "netman-ws", "gorilla", "nbio-ws"}, []string{"c100-512", "idle"})
 	if len(r.Echo) != 3 {
 		t.Fatalf("%d echo tables, want one per protocol (3)", len(r.Echo))
 	}

@@ -12,19 +12,25 @@ import (
 	"github.com/netman-go/netman/benchmarks/internal/loadgen"
 )
 
+// testReport returns an empty report of a full run of servers and
+// scenarios, and the scenarios.
+func testReport(t *testing.T, servers, scenarios []string) (*Report, []Scenario) {
+	t.Helper()
+	srv, err := selectServers(servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := selectScenarios(scenarios)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newReport(NewConfig(false), srv, sc), sc
+}
+
 // sampleReport has netpoll (netman), net, gnet and a failed nbio.
 func sampleReport(t *testing.T) *Report {
 	t.Helper()
-	cfg := NewConfig(false)
-	servers, err := selectServers([]string{"netpoll", "net", "gnet", "nbio"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scenarios, err := selectScenarios([]string{"c100-512", "idle", "large"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newReport(cfg, servers, scenarios)
+	r, scenarios := testReport(t, []string{"netpoll", "net", "gnet", "nbio"}, []string{"c100-512", "idle", "large"})
 	echo := func(msgs, cpu float64, p99 time.Duration) loadgen.Result {
 		return loadgen.Result{Echo: &loadgen.EchoResult{MsgPerSec: msgs, MBPerSec: msgs * 512 / 1e6, CPUPerMsg: cpu, P50: p99 / 2, P99: p99}}
 	}
@@ -134,16 +140,7 @@ func readFile(p string) (string, error) {
 // replies says so and is no reference), the pipelined echo's table and
 // chart group, and a skipped C row.
 func TestSlowAndPipelined(t *testing.T) {
-	cfg := NewConfig(false)
-	servers, err := selectServers([]string{"netman", "net", "gnet", "nbio", "cepoll", "netman-ws", "gorilla"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	scenarios, err := selectScenarios([]string{"p100-512", "slow"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newReport(cfg, servers, scenarios)
+	r, scenarios := testReport(t, []string{"netman", "net", "gnet", "nbio", "cepoll", "netman-ws", "gorilla"}, []string{"p100-512", "slow"})
 	r.Skipped = append(r.Skipped, "cepoll: skipped, benchmarks: no C compiler on PATH (looked for cc, gcc, clang)")
 	echo := func(msgs, cpu float64) loadgen.Result {
 		return loadgen.Result{Echo: &loadgen.EchoResult{Depth: 4, MsgPerSec: msgs, CPUPerMsg: cpu, P50: 1e6, P99: 2e6}}
