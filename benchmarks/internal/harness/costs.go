@@ -56,11 +56,7 @@ func pairedRatio(row, ref *EchoRow) (costRatio, bool) {
 	if len(v) == 0 {
 		return costRatio{}, false
 	}
-	slices.Sort(v)
-	m := v[len(v)/2]
-	if len(v)%2 == 0 {
-		m = (v[len(v)/2-1] + v[len(v)/2]) / 2
-	}
+	m := medianOf(v) // sorts v
 	return costRatio{Median: m, Min: v[0], Max: v[len(v)-1], Rounds: len(v)}, true
 }
 

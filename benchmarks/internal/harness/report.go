@@ -305,6 +305,11 @@ func median(rounds []loadgen.EchoResult, f func(loadgen.EchoResult) float64) flo
 	for i, e := range rounds {
 		v[i] = f(e)
 	}
+	return medianOf(v)
+}
+
+// medianOf sorts v, which must not be empty, and returns its median.
+func medianOf(v []float64) float64 {
 	slices.Sort(v)
 	n := len(v)
 	if n%2 == 1 {
