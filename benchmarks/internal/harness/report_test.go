@@ -27,6 +27,16 @@ func testReport(t *testing.T, servers, scenarios []string) (*Report, []Scenario)
 	return newReport(NewConfig(false), srv, sc), sc
 }
 
+// mustContain reports each of want that md lacks.
+func mustContain(t *testing.T, md string, want []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(md, w) {
+			t.Errorf("markdown lacks %q\n%s", w, md)
+		}
+	}
+}
+
 // sampleReport has netpoll (netman), net, gnet and a failed nbio.
 func sampleReport(t *testing.T) *Report {
 	t.Helper()
@@ -72,11 +82,7 @@ func TestMarkdown(t *testing.T) {
 		"| **netpoll** | failed |",
 		"## Failures\n\n- nbio, build: boom",
 	}
-	for _, w := range wantLines {
-		if !strings.Contains(md, w) {
-			t.Errorf("markdown lacks %q\n%s", w, md)
-		}
-	}
+	mustContain(t, md, wantLines)
 }
 
 func TestBusyMachineWarning(t *testing.T) {
@@ -160,7 +166,7 @@ func TestSlowAndPipelined(t *testing.T) {
 	r.add(scenarios[1], "gorilla", slow(512, 4*time.Second, 16<<20, ""))
 	r.finish()
 	md := r.Markdown()
-	for _, w := range []string{
+	mustContain(t, md, []string{
 		"## Echo, 100 connections x 512 B payload, 4 in flight",
 		"## Echo, 100 connections x 512 B payload, WebSocket, 4 in flight",
 		// 100k / net 200k; CPU 9000 / net 3000, / best peer gnet 2500.
@@ -174,11 +180,7 @@ func TestSlowAndPipelined(t *testing.T) {
 		"## Slow reader: 32 MiB echo in 64 KiB messages, read at 8 MiB/s, WebSocket",
 		"| **netman-ws** | all 512 intact | 4.00 s | 12.0 MiB | 7.0 MiB | 1.00x | 1.00x | 0.75x | 0.75x |",
 		"## Skipped\n\n- cepoll: skipped, benchmarks: no C compiler",
-	} {
-		if !strings.Contains(md, w) {
-			t.Errorf("markdown lacks %q\n%s", w, md)
-		}
-	}
+	})
 	if strings.Contains(md, "## Failures") {
 		t.Error("a skipped row is reported as a failure")
 	}
