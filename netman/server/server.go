@@ -242,7 +242,8 @@ func (s *Server) netpollOptions() []netpoll.Option {
 // handler returns the netpoll handler for the server's protocol.
 func (s *Server) handler() netpoll.Handler { return s.transportHandler(s.proto) }
 
-// newConn allocates the connection of t on its own (TCP and TLS servers).
+// newConn allocates the connection of t as a tcpConn (TCP and TLS servers;
+// tcpOf relies on it).
 func (s *Server) newConn(t transport) *connection {
 	c := new(tcpConn)
 	s.initConn(&c.connection, t)
